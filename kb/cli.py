@@ -1,0 +1,183 @@
+"""The ``kb`` command: a thin shell over the KnowledgeBase service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
+from .errors import KbError
+from .settings import Settings
+
+
+class KbCommandError(click.ClickException):
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        click.echo(f"Fehler: {self.format_message()}", err=True)
+
+
+def _service(ctx) -> KnowledgeBase:  # noqa: F821 - imported lazily (torch is slow to import)
+    obj = ctx.ensure_object(dict)
+    if "kb" not in obj:
+        from .service import KnowledgeBase
+
+        obj["kb"] = KnowledgeBase(obj["settings"])
+    return obj["kb"]
+
+
+def _run(fn):
+    try:
+        return fn()
+    except KbError as exc:
+        raise KbCommandError(str(exc)) from exc
+
+
+@click.group(help="Praxisatlas Digitale Zwillinge: Wissensbasis kommunaler Praxisbeispiele.")
+@click.version_option(package_name="kb")
+@click.pass_context
+def main(ctx):
+    logging.basicConfig(level=logging.WARNING, format="Hinweis: %(message)s")
+    ctx.ensure_object(dict)
+    if "settings" not in ctx.obj:
+        ctx.obj["settings"] = _run(Settings.from_env)
+
+
+@main.command(help="Prüft alle Fall-Dateien und meldet jedes Problem als „Pfad: Feld: Grund“.")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx, directory):
+    from .cases import load_cases
+
+    directory = directory or ctx.obj["settings"].content_dir
+    cases, problems = load_cases(directory)
+    for problem in problems:
+        click.echo(str(problem))
+    files = len({p.path for p in problems})
+    if problems:
+        click.echo(
+            f"{len(cases)} Fälle gültig, {len(problems)} Probleme in {files} Dateien.", err=True
+        )
+        ctx.exit(1)
+    click.echo(f"{len(cases)} Fälle geprüft, alle gültig.", err=True)
+
+
+@main.command(help="Baut oder aktualisiert die Suchindizes aus KB_CONTENT_DIR.")
+@click.option("--rebuild", is_flag=True, help="Alles neu berechnen statt nur Änderungen.")
+@click.pass_context
+def index(ctx, rebuild):
+    kb = _service(ctx)
+    settings = ctx.obj["settings"]
+    click.echo(f"Lese Fälle aus {settings.content_dir} …", err=True)
+    report = _run(lambda: kb.build(rebuild=rebuild, progress=True,
+                                    echo=lambda m: click.echo(m, err=True)))
+    click.echo(
+        f"Index (Generation {report.generation}): {len(report.added)} neu, "
+        f"{len(report.updated)} geändert, {len(report.removed)} entfernt, "
+        f"{len(report.unchanged)} unverändert; {report.chunks_embedded} Abschnitte berechnet, "
+        f"{report.chunks_total} insgesamt; {report.seconds:.1f} s.",
+        err=True,
+    )
+    if report.problems:
+        click.echo("Diese Dateien wurden übersprungen, weil sie ungültig sind:", err=True)
+        for problem in report.problems:
+            click.echo(f"  {problem}", err=True)
+        ctx.exit(1)
+
+
+def _filter_options(fn):
+    fn = click.option("--status", "status", multiple=True, type=click.Choice(list(STATUSES)),
+                      help="Projektstand (mehrfach möglich).")(fn)
+    fn = click.option("--type", "type_", multiple=True, type=click.Choice(list(MUNICIPALITY_TYPES)),
+                      help="Art der Kommune (mehrfach möglich).")(fn)
+    fn = click.option("--state", multiple=True, type=click.Choice(list(STATES)),
+                      help="Bundesland (mehrfach möglich).")(fn)
+    fn = click.option("--domain", multiple=True, type=click.Choice(list(DOMAINS)),
+                      help="Handlungsfeld (mehrfach möglich).")(fn)
+    return fn
+
+
+@main.command(help="Sucht Fälle und gibt sie nach Relevanz geordnet aus.")
+@click.argument("query")
+@click.option("--top-k", default=10, show_default=True, help="Anzahl der Treffer.")
+@_filter_options
+@click.option("--json", "as_json", is_flag=True, help="Dasselbe JSON-Objekt wie die API.")
+@click.pass_context
+def search(ctx, query, top_k, domain, state, type_, status, as_json):
+    kb = _service(ctx)
+    filters = {"domain": domain, "state": state, "type": type_, "status": status}
+    result = _run(lambda: kb.search(query, top_k, {k: list(v) for k, v in filters.items() if v}))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{result['total']} Treffer für „{result['query']}“ ({result['took_ms']} ms)")
+    for rank, hit in enumerate(result["results"], 1):
+        click.echo(f"\n{rank}. {hit['title']}")
+        click.echo(f"   {hit['municipality']} ({STATES[hit['state']]}) · "
+                   f"{STATUSES[hit['status']]} · " + ", ".join(DOMAINS[d] for d in hit["domains"]))
+        for snip in hit["snippets"][:1]:
+            click.echo(f"   [{snip['section']}] {snip['text']}")
+        click.echo(f"   → {hit['slug']}  (Score {hit['score']:.4f})")
+
+
+@main.command(help="Zeigt Modell, Dimension, Anzahl der Fälle und Abschnitte und das Indexalter.")
+@click.pass_context
+def info(ctx):
+    kb = _service(ctx)
+    data = _run(kb.info)
+    settings = ctx.obj["settings"]
+    click.echo(f"Modell:        {data['model']} ({data['model_source']})")
+    click.echo(f"Dimension:     {data['dimension']} (max. {data['max_tokens']} Token je Abschnitt)")
+    click.echo(f"Fälle:         {data['cases']}")
+    click.echo(f"Abschnitte:    {data['chunks']}")
+    if data["built_at"]:
+        built = dt.datetime.fromisoformat(data["built_at"])
+        age = dt.datetime.now(dt.UTC) - built
+        click.echo(f"Index gebaut:  {data['built_at']} (vor {_age(age)}), "
+                   f"Generation {data['generation']}")
+        if data["index_model"] != data["model"]:
+            click.echo(f"Achtung: Der Index wurde mit {data['index_model']} gebaut. "
+                       "Bitte „kb index --rebuild“ ausführen.")
+    else:
+        click.echo("Index gebaut:  noch nie – bitte „kb index“ ausführen.")
+    click.echo(f"Fall-Dateien:  {settings.content_dir}")
+    click.echo(f"Indexordner:   {settings.index_dir}")
+
+
+def _age(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} Sekunden"
+    if seconds < 7200:
+        return f"{seconds // 60} Minuten"
+    if seconds < 172800:
+        return f"{seconds // 3600} Stunden"
+    return f"{seconds // 86400} Tagen"
+
+
+@main.command(help="Startet den Entwicklungsserver (Produktion: gunicorn wsgi:app).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, host, port):
+    from .web import create_app
+
+    kb = _service(ctx)
+    app = create_app(ctx.obj["settings"], kb=kb)
+    click.echo("Lade Modell und Index …", err=True)
+    _run(lambda: kb.searcher)
+    click.echo(f"Praxisatlas läuft: Öffnen Sie http://{host}:{port}/ im Browser "
+               "(Beenden mit Strg+C).", err=True)
+    os.environ.setdefault("FLASK_DEBUG", "0")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

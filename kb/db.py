@@ -1,0 +1,127 @@
+"""Database: SQLAlchemy 2.0 typed models and session handling (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    """Mirror of a case file's metadata and body (files stay the truth)."""
+
+    __tablename__ = "cases"
+
+    slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200), index=True)
+    municipality_type: Mapped[str] = mapped_column(String(40), index=True)
+    state: Mapped[str] = mapped_column(String(2), index=True)
+    population: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    domains: Mapped[list] = mapped_column(JSON)
+    meta: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+    source_hash: Mapped[str] = mapped_column(String(64))
+    updated: Mapped[str] = mapped_column(String(10))
+    mirrored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChunkRow(Base):
+    """A chunk as indexed: its id is the FAISS id."""
+
+    __tablename__ = "chunks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    slug: Mapped[str] = mapped_column(
+        String(80), ForeignKey("cases.slug", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets a parent folder, foreign keys and WAL."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=5000")
+            cur.close()
+
+    return engine
+
+
+def init_db(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+
+
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, expire_on_commit=False, future=True)
+
+
+def mirror_cases(engine: Engine, cases: dict[str, dict], bodies: dict[str, str],
+                 chunks_by_case: dict[str, list], changed: set[str]) -> None:
+    """Make the database mirror equal to the published index, in one transaction."""
+    Session = session_factory(engine)
+    with Session.begin() as session:
+        existing = {row.slug: row.source_hash for row in session.execute(
+            select(CaseRow.slug, CaseRow.source_hash)
+        )}
+        gone = set(existing) - set(cases)
+        if gone:
+            session.execute(delete(ChunkRow).where(ChunkRow.slug.in_(gone)))
+            session.execute(delete(CaseRow).where(CaseRow.slug.in_(gone)))
+        for slug, meta in cases.items():
+            if slug in existing and existing[slug] == meta["source_hash"] and slug not in changed:
+                continue
+            session.execute(delete(ChunkRow).where(ChunkRow.slug == slug))
+            row = session.get(CaseRow, slug) or CaseRow(slug=slug)
+            row.title = meta["title"]
+            row.municipality = meta["municipality"]
+            row.municipality_type = meta["municipality_type"]
+            row.state = meta["state"]
+            row.population = meta.get("population")
+            row.status = meta["status"]
+            row.summary = meta["summary"]
+            row.domains = list(meta["domains"])
+            row.meta = {k: v for k, v in meta.items() if k != "source_hash"}
+            row.body = bodies[slug]
+            row.source_hash = meta["source_hash"]
+            row.updated = meta["updated"]
+            row.mirrored_at = utcnow()
+            session.add(row)
+            session.flush()
+            for c in chunks_by_case.get(slug, []):
+                session.add(ChunkRow(id=c.id, slug=slug, ordinal=c.ordinal,
+                                     section=c.section, text=c.text))

@@ -1,0 +1,50 @@
+"""Markdown to safe HTML: render, then sanitize with an explicit allowlist (nh3)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import markdown
+import nh3
+
+from .text import token_spans
+
+ALLOWED_TAGS = {
+    "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i", "a",
+    "blockquote", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "br", "hr",
+    "del", "sup", "sub", "abbr", "dl", "dt", "dd",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set()}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize(raw_html: str) -> str:
+    """Keep only allowlisted tags, attributes and URL schemes; drop images entirely."""
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Render a case body (CommonMark plus tables) to sanitized HTML."""
+    raw = markdown.markdown(text or "", extensions=["tables", "sane_lists", "fenced_code"],
+                            output_format="html")
+    return sanitize(raw)
+
+
+def highlight(text: str, is_match) -> str:
+    """Escape text and wrap words for which is_match(token) holds in <mark>."""
+    out, last = [], 0
+    for start, end, token in token_spans(text):
+        if is_match(token):
+            out.append(html.escape(text[last:start]))
+            out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+            last = end
+    out.append(html.escape(text[last:]))
+    return re.sub(r"</mark>(\s*)<mark>", r"\1", "".join(out))

@@ -1,0 +1,268 @@
+"""The query pipeline: analyze ► dense + lexical ► fuse ► group by case ► filter ► snippets."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
+from .embedding import BUNDLED_MODEL_ID
+from .errors import NotFoundError, QueryError
+from .settings import DEFAULT_MODEL
+from .text import fold, is_stopword, stem, token_spans
+
+MAX_QUERY_LENGTH = 1000
+MAX_TOP_K = 100
+CANDIDATES = 200
+RRF_K = 60
+SNIPPETS_PER_CASE = 2
+SNIPPET_CHARS = 320
+
+FILTERS = {
+    "domain": ("domains", DOMAINS),
+    "state": ("state", STATES),
+    "type": ("municipality_type", MUNICIPALITY_TYPES),
+    "status": ("status", STATUSES),
+}
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the lexical and dense rankings in reciprocal rank fusion."""
+
+    lexical: float
+    dense: float
+
+
+# Chosen from `kb eval --compare` on eval/queries.yaml (see README, "Suchqualität").
+MODEL_WEIGHTS = {
+    BUNDLED_MODEL_ID: FusionWeights(lexical=1.0, dense=0.3),
+    DEFAULT_MODEL: FusionWeights(lexical=1.0, dense=1.0),
+}
+DEFAULT_WEIGHTS = FusionWeights(lexical=1.0, dense=1.0)
+MODES = {
+    "fused": None,
+    "lexical": FusionWeights(lexical=1.0, dense=0.0),
+    "dense": FusionWeights(lexical=0.0, dense=1.0),
+}
+
+
+def weights_for(model_id: str) -> FusionWeights:
+    return MODEL_WEIGHTS.get(model_id, DEFAULT_WEIGHTS)
+
+
+@dataclass
+class Query:
+    """A validated search request."""
+
+    text: str
+    top_k: int = 10
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+
+def parse_query(text, top_k=10, filters: dict | None = None) -> Query:
+    """Validate query text, top_k and filter values; raise QueryError with a German message."""
+    text = (text or "").strip()
+    if not text:
+        raise QueryError("Bitte geben Sie einen Suchbegriff ein.")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"Die Suchanfrage ist zu lang ({len(text)} Zeichen); erlaubt sind {MAX_QUERY_LENGTH}."
+        )
+    try:
+        top_k = int(top_k)
+    except (TypeError, ValueError) as exc:
+        raise QueryError("top_k muss eine ganze Zahl sein.") from exc
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise QueryError(f"top_k muss zwischen 1 und {MAX_TOP_K} liegen.")
+    return Query(text, top_k, parse_filters(filters or {}))
+
+
+def parse_filters(filters: dict) -> dict[str, list[str]]:
+    """Check filter names and values against the vocabularies; drop empty ones."""
+    clean: dict[str, list[str]] = {}
+    for name, values in filters.items():
+        if name not in FILTERS:
+            raise QueryError(f"Unbekannter Filter „{name}“; erlaubt: {', '.join(FILTERS)}.")
+        if isinstance(values, str):
+            values = [values]
+        values = [v.strip() for v in values if v and v.strip()]
+        vocab = FILTERS[name][1]
+        for value in values:
+            if value not in vocab:
+                raise QueryError(
+                    f"Unbekannter Wert „{value}“ für Filter {name}; erlaubt: {', '.join(vocab)}."
+                )
+        if values:
+            clean[name] = list(dict.fromkeys(values))
+    return clean
+
+
+def matches(meta: dict, filters: dict[str, list[str]], skip: str | None = None) -> bool:
+    """True if a case passes every filter (values of one filter are alternatives)."""
+    for name, values in filters.items():
+        if name == skip:
+            continue
+        value = meta.get(FILTERS[name][0])
+        have = value if isinstance(value, list) else [value]
+        if not set(have) & set(values):
+            return False
+    return True
+
+
+def rrf(rankings: list[tuple[float, list[int]]], k: int = RRF_K) -> dict[int, float]:
+    """Weighted reciprocal rank fusion of ranked id lists."""
+    fused: dict[int, float] = {}
+    for weight, ids in rankings:
+        if weight <= 0:
+            continue
+        for rank, item in enumerate(ids):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
+    return fused
+
+
+def group_by_case(
+    scored: dict[int, float], chunk_slug: dict[int, str]
+) -> list[tuple[str, float, list[int]]]:
+    """Group chunk scores by case: the best chunk's score wins; chunks best first."""
+    by_case: dict[str, list[tuple[float, int]]] = {}
+    for cid, score in scored.items():
+        by_case.setdefault(chunk_slug[cid], []).append((score, cid))
+    grouped = []
+    for slug, items in by_case.items():
+        items.sort(key=lambda x: (-x[0], x[1]))
+        grouped.append((slug, items[0][0], [cid for _, cid in items]))
+    grouped.sort(key=lambda g: (-g[1], g[0]))
+    return grouped
+
+
+def facet_counts(metas: list[dict], filters: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Counts per facet value; each facet counts under all *other* filters (combinable)."""
+    facets: dict[str, dict[str, int]] = {}
+    for name, (key, vocab) in FILTERS.items():
+        counts = dict.fromkeys(vocab, 0)
+        for meta in metas:
+            if not matches(meta, filters, skip=name):
+                continue
+            value = meta.get(key)
+            for v in value if isinstance(value, list) else [value]:
+                if v in counts:
+                    counts[v] += 1
+        facets[name] = {k: v for k, v in counts.items() if v}
+    return facets
+
+
+def excerpt(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> str:
+    """The part of a passage around its first matching word, cut at word boundaries."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    start = 0
+    for s, _e, token in token_spans(text):
+        if term_matches(token, terms):
+            start = max(0, s - width // 4)
+            break
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 30 else start
+    end = start + width
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return ("… " if start > 0 else "") + text[start:end].strip() + (" …" if end < len(text) else "")
+
+
+def term_matches(token: str, terms: set[str]) -> bool:
+    """True if a lowercase token matches one of the analyzed query terms."""
+    if not terms or is_stopword(token):
+        return False
+    stemmed = stem(token)
+    if stemmed in terms:
+        return True
+    folded = fold(token)
+    return len(folded) >= 6 and any(len(t) >= 5 and t in folded for t in terms)
+
+
+class Searcher:
+    """Searches one loaded index generation with one embedder."""
+
+    def __init__(self, bundle, embedder, weights: FusionWeights | None = None):
+        self.bundle = bundle
+        self.embedder = embedder
+        self.weights = weights or weights_for(embedder.name)
+        self.chunk_slug = {cid: c.slug for cid, c in bundle.chunks.items()}
+
+    def _rank(self, query: Query, weights: FusionWeights):
+        terms = self.bundle.lexical.query_terms(query.text)
+        weighted = {t: 1.0 for t in terms}
+        rankings = []
+        if weights.lexical > 0 and weighted:
+            ids, _ = self.bundle.lexical.search(weighted, CANDIDATES)
+            rankings.append((weights.lexical, [int(i) for i in ids]))
+        if weights.dense > 0:
+            vector = self.embedder.encode_query(query.text)
+            ids, _ = self.bundle.vectors.search(vector, CANDIDATES)
+            rankings.append((weights.dense, [int(i) for i in ids]))
+        return set(terms), rrf(rankings)
+
+    def search(self, query: Query, mode: str = "fused") -> dict:
+        """Run the pipeline and return the search object of INTERFACES.md."""
+        started = time.perf_counter()
+        weights = MODES.get(mode) or self.weights
+        terms, fused = self._rank(query, weights)
+        grouped = group_by_case(fused, self.chunk_slug)
+        cases = self.bundle.cases
+        all_metas = [cases[slug] for slug, _, _ in grouped]
+        hits = [g for g in grouped if matches(cases[g[0]], query.filters)]
+        results = [self._result(s, score, cids, terms) for s, score, cids in hits[: query.top_k]]
+        return {
+            "query": query.text,
+            "total": len(hits),
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "results": results,
+            "facets": facet_counts(all_metas, query.filters),
+            "filters": query.filters,
+            "terms": sorted(terms),
+        }
+
+    def _result(self, slug: str, score: float, chunk_ids: list[int], terms: set[str]) -> dict:
+        meta = self.bundle.cases[slug]
+        snippets = []
+        for cid in chunk_ids[:SNIPPETS_PER_CASE]:
+            chunk = self.bundle.chunks[cid]
+            snippets.append({"section": chunk.section, "text": excerpt(chunk.text, terms)})
+        return {
+            "slug": slug,
+            "title": meta["title"],
+            "municipality": meta["municipality"],
+            "municipality_type": meta["municipality_type"],
+            "state": meta["state"],
+            "population": meta.get("population"),
+            "domains": meta["domains"],
+            "status": meta["status"],
+            "summary": meta["summary"],
+            "score": round(float(score), 6),
+            "snippets": snippets,
+        }
+
+    def similar(self, slug: str, top_k: int = 5) -> list[dict]:
+        """Cases most like this one (its mean chunk vector and its key terms), itself excluded."""
+        if slug not in self.bundle.cases:
+            raise NotFoundError(f"Den Fall „{slug}“ gibt es nicht.")
+        ids = self.bundle.case_chunks.get(slug, [])
+        rankings = []
+        if ids:
+            mean = np.mean([self.bundle.vectors.reconstruct(i) for i in ids], axis=0)
+            mean /= max(float(np.linalg.norm(mean)), 1e-9)
+            vids, _ = self.bundle.vectors.search(mean, CANDIDATES)
+            rankings.append((self.weights.dense or 0.3, [int(i) for i in vids]))
+        meta = self.bundle.cases[slug]
+        text = " ".join([meta["title"], meta["summary"], " ".join(meta.get("tags", []))])
+        terms = {t: 1.0 for t in self.bundle.lexical.query_terms(text)}
+        if terms:
+            lids, _ = self.bundle.lexical.search(terms, CANDIDATES)
+            rankings.append((self.weights.lexical or 0.3, [int(i) for i in lids]))
+        grouped = [g for g in group_by_case(rrf(rankings), self.chunk_slug) if g[0] != slug]
+        return [self._result(s, score, [], set()) for s, score, _ in grouped[:top_k]]
