@@ -94,9 +94,14 @@ def _split_to_fit(title, section, text, count_tokens, max_tokens, overlap_tokens
     if count_tokens(_prefixed(title, section, text)) <= max_tokens:
         return [text]
     budget = max_tokens - prefix_cost
+    # Over-long sentences are cut into pieces small enough to pack and to overlap.
+    piece_budget = min(budget, max(overlap_tokens, budget // 4))
     units: list[str] = []
     for sentence in split_sentences(text):
-        units.extend(_split_words(sentence, count_tokens, budget))
+        if count_tokens(sentence) <= budget:
+            units.append(sentence)
+        else:
+            units.extend(_split_words(sentence, count_tokens, piece_budget))
     costs = [count_tokens(u) for u in units]
 
     pieces: list[str] = []
@@ -125,10 +130,14 @@ def _split_to_fit(title, section, text, count_tokens, max_tokens, overlap_tokens
 
 def _split_words(sentence: str, count_tokens, budget: int) -> list[str]:
     """Split one over-long sentence at word boundaries into pieces within the budget."""
-    if count_tokens(sentence) <= budget:
-        return [sentence]
     words, pieces, current = sentence.split(), [], []
     for word in words:
+        if count_tokens(word) > budget:  # e.g. a very long URL
+            if current:
+                pieces.append(" ".join(current))
+                current = []
+            pieces.extend(_split_chars(word, count_tokens, budget))
+            continue
         if current and count_tokens(" ".join([*current, word])) > budget:
             pieces.append(" ".join(current))
             current = []
@@ -136,3 +145,13 @@ def _split_words(sentence: str, count_tokens, budget: int) -> list[str]:
     if current:
         pieces.append(" ".join(current))
     return pieces
+
+
+def _split_chars(word: str, count_tokens, budget: int) -> list[str]:
+    """Halve a single over-long word until every piece fits."""
+    if count_tokens(word) <= budget or len(word) < 2:
+        return [word]
+    mid = len(word) // 2
+    return _split_chars(word[:mid], count_tokens, budget) + _split_chars(
+        word[mid:], count_tokens, budget
+    )

@@ -73,8 +73,3 @@ def similar(slug: str):
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_spec())
-
-
-@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def not_found(_rest):
-    return jsonify({"error": "Diese API-Adresse gibt es nicht."}), 404

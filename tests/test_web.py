@@ -1,0 +1,77 @@
+"""German pages: search with filters in the URL, case page, about, errors, headers."""
+
+import re
+
+import pytest
+
+
+def test_start_page(client):
+    resp = client.get("/")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and '<html lang="de">' in html
+    assert 'href="#inhalt"' in html and "Zum Inhalt springen" in html
+    assert '<label for="q">' in html
+
+
+def test_search_page_shows_results_marks_and_keeps_filters(client):
+    resp = client.get("/?q=Starkregen+Keller&domain=wasser")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Starkregengefahrenkarte im 3D-Stadtmodell" in html
+    assert "<mark>" in html
+    assert 'value="wasser" checked' in html
+    assert 'value="Starkregen Keller"' in html
+
+
+def test_search_without_hits_explains(client):
+    html = client.get("/?q=Keller&state=SH").get_data(as_text=True)
+    assert "Keine Fälle passen" in html
+
+
+def test_bad_query_is_a_german_400_page(client):
+    resp = client.get("/?q=&state=NW")
+    assert resp.status_code == 400 and "Bitte geben Sie einen Suchbegriff ein" in resp.text
+    resp = client.get("/?q=a&state=XX")
+    assert resp.status_code == 400 and "Unbekannter Wert" in resp.text
+
+
+def test_case_page(client):
+    resp = client.get("/cases/starkregen-beispielstadt")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "<h1>Starkregengefahrenkarte im 3D-Stadtmodell</h1>" in html
+    assert "Nordrhein-Westfalen" in html and "64.000" in html
+    assert 'href="https://example.org/starkregen"' in html
+    assert "Ähnliche Fälle" in html and "projektnummer" in html
+
+
+def test_unknown_case_is_german_404(client):
+    resp = client.get("/cases/gibt-es-nicht")
+    assert resp.status_code == 404 and "Den Fall „gibt-es-nicht“ gibt es nicht" in resp.text
+    assert client.get("/gibt/es/nicht").status_code == 404
+    assert "Traceback" not in resp.text
+
+
+def test_about_names_model_and_counts(client):
+    html = client.get("/about").get_data(as_text=True)
+    assert "sentence-transformers/all-MiniLM-L6-v2" in html
+    assert "Impressum" in html and "Erklärung zur Barrierefreiheit" in html
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=Hitze", "/cases/rufbus-landgemeinde", "/about"])
+def test_no_third_party_assets_and_security_headers(client, path):
+    resp = client.get(path)
+    html = resp.get_data(as_text=True)
+    for attr in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert not attr.startswith("//")
+        assert not attr.startswith("http") or "example.org" in attr  # only case sources
+    assert "<script" not in html or 'src="/static/' in html
+    csp = resp.headers["Content-Security-Policy"]
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"]
+
+
+def test_static_css_is_served(client):
+    with client.get("/static/style.css") as resp:
+        assert resp.status_code == 200 and b"focus-visible" in resp.data
