@@ -109,7 +109,9 @@ def test_field_rules(changes, field):
     assert field in fields, problems_for(**changes)
 
 
-@pytest.mark.parametrize("slug", ["ab", "Gross-Schreibung", "mit_unterstrich", "ä-umlaut", "x" * 81])
+@pytest.mark.parametrize(
+    "slug", ["ab", "Gross-Schreibung", "mit_unterstrich", "ä-umlaut", "x" * 81]
+)
 def test_slug_rule(slug):
     _, problems = parse_case(text_of(VALID), slug)
     assert [p.field for p in problems] == ["slug"]

@@ -42,7 +42,8 @@ def test_index_reports_invalid_files_with_exit_1(tmp_path, real_embedder):
     kb = KnowledgeBase(make_settings(tmp_path, content), embedder=real_embedder)
     result = run(["index"], kb)
     assert result.exit_code == 1
-    assert "5 neu" in result.output and "kaputt.md: municipality: Pflichtfeld fehlt" in result.output
+    assert "5 neu" in result.output
+    assert "kaputt.md: municipality: Pflichtfeld fehlt" in result.output
     again = run(["index"], kb)
     assert "5 unverändert" in again.output and "0 Abschnitte berechnet" in again.output
 

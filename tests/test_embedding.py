@@ -67,7 +67,9 @@ def test_e5_models_get_query_and_passage_prompts():
 
 @pytest.mark.e2e
 def test_real_model_embeds_normalized_vectors(real_embedder):
-    vectors = real_embedder.encode_passages(["Heavy rain floods the streets", "Heat planning for districts"])
+    vectors = real_embedder.encode_passages(
+        ["Heavy rain floods the streets", "Heat planning for districts"]
+    )
     assert vectors.shape == (2, real_embedder.dimension)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     q = real_embedder.encode_query("heavy rain flooding")
