@@ -64,6 +64,34 @@ class ChunkRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class SubmissionRow(Base):
+    """A contributed case (new or an edit) waiting for review; not yet a file."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    case_slug: Mapped[str | None] = mapped_column(String(80))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CollectionRow(Base):
+    """A webinar folder ("Mappe"): ordered cases with host notes."""
+
+    __tablename__ = "collections"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    edit_token: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets a parent folder, foreign keys and WAL."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):

@@ -68,7 +68,8 @@ def test_openapi_lists_every_route(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     for path in ["/api/v1/health", "/api/v1/search", "/api/v1/cases", "/api/v1/cases/{slug}",
-                 "/api/v1/cases/{slug}/similar", "/api/v1/openapi.json"]:
+                 "/api/v1/cases/{slug}/similar", "/api/v1/openapi.json", "/api/v1/submissions",
+                 "/api/v1/collections", "/api/v1/collections/{id}"]:
         assert path in spec["paths"]
 
 

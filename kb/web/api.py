@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 
 from ..errors import QueryError
 from ..render import render_markdown
@@ -73,3 +73,62 @@ def similar(slug: str):
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(openapi_spec())
+
+
+def _json_body():
+    data = request.get_json(silent=True)
+    if data is None:
+        raise QueryError("Erwartet wird ein JSON-Objekt (Content-Type: application/json).")
+    return data
+
+
+@bp.post("/submissions")
+def create_submission():
+    from ..review import create_submission as store
+    from ..review import validate_submission
+
+    data = _json_body()
+    errors = validate_submission(data)
+    if errors:
+        return jsonify({"errors": [{"field": e.field, "message": e.message} for e in errors]}), 422
+    row = store(kb_service().engine, data)
+    status_url = url_for("pages.submission_status", token=row.token, _external=True)
+    return jsonify({"id": row.id, "status": row.status, "status_url": status_url}), 201
+
+
+@bp.post("/collections")
+def create_collection():
+    from ..collections import create_collection as store
+    from ..collections import validate_collection
+
+    data = _json_body()
+    errors = validate_collection(data, kb_service().searcher.bundle.cases)
+    if errors:
+        return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]}), 422
+    row = store(kb_service().engine, data)
+    return jsonify({
+        "id": row.id,
+        "edit_url": url_for("pages.collection", collection_id=row.id, token=row.edit_token,
+                            _external=True),
+        "share_url": url_for("pages.collection", collection_id=row.id, _external=True),
+    }), 201
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    from ..collections import get_collection
+
+    row = get_collection(kb_service().engine, collection_id)
+    cases = kb_service().searcher.bundle.cases
+    return jsonify({
+        "id": row.id,
+        "title": row.title,
+        "description": row.description,
+        "cases": [
+            {"slug": item["slug"], "note": item.get("note", ""),
+             "title": cases.get(item["slug"], {}).get("title"),
+             "municipality": cases.get(item["slug"], {}).get("municipality")}
+            for item in row.items
+        ],
+        "created_at": row.created_at.isoformat(),
+    })

@@ -62,10 +62,52 @@ def openapi_spec() -> dict:
                                                                  "maximum": 50, "default": 5})],
                 "responses": {"200": {"description": "Ähnliche Fälle"}, "400": error,
                               "404": error}}},
+            "/api/v1/submissions": {"post": {
+                "summary": "Neuen Fall einreichen (Felder des Falls + body_markdown)",
+                "requestBody": {"required": True, **_json("Submission")},
+                "responses": {"201": {"description": "Eingereicht", **_json("SubmissionCreated")},
+                              "400": error, "413": error,
+                              "422": {"description": "Fehlerhafte Felder",
+                                      **_json("FieldErrors")}}}},
+            "/api/v1/collections": {"post": {
+                "summary": "Mappe anlegen",
+                "requestBody": {"required": True, **_json("CollectionInput")},
+                "responses": {"201": {"description": "Angelegt", **_json("CollectionCreated")},
+                              "400": error, "422": {"description": "Fehlerhafte Felder",
+                                                    **_json("FieldErrors")}}}},
+            "/api/v1/collections/{id}": {"get": {
+                "summary": "Eine Mappe",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Mappe"}, "404": error}}},
             "/api/v1/openapi.json": {"get": {"summary": "Diese Beschreibung",
                                              "responses": {"200": {"description": "OpenAPI"}}}},
         },
         "components": {"schemas": {
+            "Submission": {"type": "object",
+                           "required": ["title", "municipality", "municipality_type", "state",
+                                        "domains", "status", "summary", "updated",
+                                        "body_markdown"],
+                           "properties": {
+                "title": {"type": "string"}, "municipality": {"type": "string"},
+                "municipality_type": {"type": "string", "enum": list(MUNICIPALITY_TYPES)},
+                "state": {"type": "string", "enum": list(STATES)},
+                "domains": {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}},
+                "status": {"type": "string", "enum": list(STATUSES)},
+                "summary": {"type": "string"}, "updated": {"type": "string", "format": "date"},
+                "body_markdown": {"type": "string"}, "contact_consent": {"type": "boolean"}}},
+            "SubmissionCreated": {"type": "object", "properties": {
+                "id": {"type": "string"}, "status": {"type": "string"},
+                "status_url": {"type": "string"}}},
+            "CollectionInput": {"type": "object", "required": ["title", "cases"], "properties": {
+                "title": {"type": "string"}, "description": {"type": "string"},
+                "cases": {"type": "array", "items": {"type": "string"}}}},
+            "CollectionCreated": {"type": "object", "properties": {
+                "id": {"type": "string"}, "edit_url": {"type": "string"},
+                "share_url": {"type": "string"}}},
+            "FieldErrors": {"type": "object", "properties": {"errors": {
+                "type": "array", "items": {"type": "object", "properties": {
+                    "field": {"type": "string"}, "message": {"type": "string"}}}}}},
             "Error": {"type": "object", "required": ["error"],
                       "properties": {"error": {"type": "string"}}},
             "Health": {"type": "object", "properties": {
