@@ -58,8 +58,8 @@ def test_oversized_body_is_413(client):
 
 
 def test_collection_create_and_get(client):
-    resp = client.post("/api/v1/collections", json={
-        "title": "Webinar Starkregen", "cases": ["starkregen-beispielstadt", "rufbus-landgemeinde"]})
+    slugs = ["starkregen-beispielstadt", "rufbus-landgemeinde"]
+    resp = client.post("/api/v1/collections", json={"title": "Webinar Starkregen", "cases": slugs})
     assert resp.status_code == 201
     data = resp.get_json()
     assert data["edit_url"] != data["share_url"] and "token=" in data["edit_url"]
