@@ -162,6 +162,40 @@ def _age(delta: dt.timedelta) -> str:
     return f"{seconds // 86400} Tagen"
 
 
+@main.command("eval", help="Misst nDCG@10, Recall@10 und MRR für bewertete Anfragen.")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--compare", is_flag=True, help="Auch nur Volltext und nur Vektorsuche messen.")
+@click.option("--json", "as_json", is_flag=True, help="Ergebnisse als JSON.")
+@click.pass_context
+def eval_command(ctx, queries, compare, as_json):
+    from .evaluation import evaluate, load_judgments
+
+    kb = _service(ctx)
+    judged = _run(lambda: load_judgments(queries))
+    searcher = _run(lambda: kb.searcher)
+    modes = ["lexical", "dense", "fused"] if compare else ["fused"]
+    results = {m: evaluate(searcher, judged, m) for m in modes}
+    if as_json:
+        slim = {m: {k: v for k, v in r.items() if k != "rows"} for m, r in results.items()}
+        click.echo(json.dumps(slim, ensure_ascii=False, indent=2))
+        return
+    w = searcher.weights
+    click.echo(f"{len(judged)} Anfragen, Modell {kb.embedder.name}, "
+               f"Fusion lexikalisch {w.lexical} / dicht {w.dense}")
+    click.echo(f"{'Verfahren':<10} {'nDCG@10':>8} {'Recall@10':>10} {'MRR':>7} "
+               f"{'p50 ms':>8} {'p95 ms':>8}")
+    for mode, r in results.items():
+        click.echo(f"{mode:<10} {r['ndcg']:>8.3f} {r['recall']:>10.3f} {r['mrr']:>7.3f} "
+                   f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f}")
+    categories = sorted(next(iter(results.values()))["categories"])
+    if len(categories) > 1:
+        click.echo("\nnDCG@10 nach Kategorie:")
+        click.echo(f"{'Kategorie':<12}" + "".join(f"{m:>10}" for m in results))
+        for cat in categories:
+            click.echo(f"{cat:<12}" + "".join(
+                f"{results[m]['categories'][cat]['ndcg']:>10.3f}" for m in results))
+
+
 @main.command(help="Startet den Entwicklungsserver (Produktion: gunicorn wsgi:app).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

@@ -10,6 +10,7 @@ import numpy as np
 from .cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
 from .embedding import BUNDLED_MODEL_ID
 from .errors import NotFoundError, QueryError
+from .queryparse import SIZE_BANDS, Thesaurus, constraints_in, is_english, size_band
 from .settings import DEFAULT_MODEL
 from .text import fold, is_stopword, stem, token_spans
 
@@ -25,7 +26,15 @@ FILTERS = {
     "state": ("state", STATES),
     "type": ("municipality_type", MUNICIPALITY_TYPES),
     "status": ("status", STATUSES),
+    "size": ("size_band", {k: v[0] for k, v in SIZE_BANDS.items()}),
 }
+LIKE_FIELDS = ("type", "state", "size")
+# Tuned with `kb eval --compare` on eval/queries.yaml (README, "Suchqualität").
+EXPANSION_WEIGHT = 0.3
+CONSTRAINT_BOOST = 0.2
+ENGLISH_DENSE_WEIGHT = 0.5
+FUSION = "convex"
+DENSE_FLOOR = False
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class FusionWeights:
 
 # Chosen from `kb eval --compare` on eval/queries.yaml (see README, "Suchqualität").
 MODEL_WEIGHTS = {
-    BUNDLED_MODEL_ID: FusionWeights(lexical=1.0, dense=0.3),
+    BUNDLED_MODEL_ID: FusionWeights(lexical=1.0, dense=0.2),
     DEFAULT_MODEL: FusionWeights(lexical=1.0, dense=1.0),
 }
 DEFAULT_WEIGHTS = FusionWeights(lexical=1.0, dense=1.0)
@@ -55,14 +64,33 @@ def weights_for(model_id: str) -> FusionWeights:
 
 @dataclass
 class Query:
-    """A validated search request."""
+    """A validated search request; `like` describes the asker's own municipality."""
 
     text: str
     top_k: int = 10
     filters: dict[str, list[str]] = field(default_factory=dict)
+    like: dict[str, str] = field(default_factory=dict)
+    like_mode: str = "boost"
 
 
-def parse_query(text, top_k=10, filters: dict | None = None) -> Query:
+def parse_like(like: dict | None, mode: str | None) -> tuple[dict[str, str], str]:
+    """Validate "Kommunen wie wir": own type, Bundesland and size band; boost or filter."""
+    clean = {}
+    for name, value in (like or {}).items():
+        if name not in LIKE_FIELDS:
+            raise QueryError(f"Unbekannte Angabe „{name}“; erlaubt: {', '.join(LIKE_FIELDS)}.")
+        if value:
+            if value not in FILTERS[name][1]:
+                raise QueryError(f"Unbekannter Wert „{value}“ für {name}.")
+            clean[name] = value
+    mode = mode or "boost"
+    if mode not in ("boost", "filter"):
+        raise QueryError("like_mode muss boost oder filter sein.")
+    return clean, mode
+
+
+def parse_query(text, top_k=10, filters: dict | None = None, like: dict | None = None,
+                like_mode: str | None = None) -> Query:
     """Validate query text, top_k and filter values; raise QueryError with a German message."""
     text = (text or "").strip()
     if not text:
@@ -77,7 +105,8 @@ def parse_query(text, top_k=10, filters: dict | None = None) -> Query:
         raise QueryError("top_k muss eine ganze Zahl sein.") from exc
     if not 1 <= top_k <= MAX_TOP_K:
         raise QueryError(f"top_k muss zwischen 1 und {MAX_TOP_K} liegen.")
-    return Query(text, top_k, parse_filters(filters or {}))
+    like, like_mode = parse_like(like, like_mode)
+    return Query(text, top_k, parse_filters(filters or {}), like, like_mode)
 
 
 def parse_filters(filters: dict) -> dict[str, list[str]]:
@@ -123,6 +152,20 @@ def rrf(rankings: list[tuple[float, list[int]]], k: int = RRF_K) -> dict[int, fl
     return fused
 
 
+def convex(runs) -> dict[int, float]:
+    """Convex combination of max-normalized scores (Bruch et al. 2023): keeps magnitudes."""
+    fused: dict[int, float] = {}
+    for weight, ids, scores in runs:
+        if weight <= 0 or len(ids) == 0:
+            continue
+        top = float(scores[0])
+        floor = float(scores[-1]) if len(scores) > 1 and DENSE_FLOOR else 0.0
+        span = max(top - floor, 1e-9)
+        for cid, score in zip(ids, scores, strict=True):
+            fused[int(cid)] = fused.get(int(cid), 0.0) + weight * (float(score) - floor) / span
+    return fused
+
+
 def group_by_case(
     scored: dict[int, float], chunk_slug: dict[int, str]
 ) -> list[tuple[str, float, list[int]]]:
@@ -152,6 +195,16 @@ def facet_counts(metas: list[dict], filters: dict[str, list[str]]) -> dict[str, 
                     counts[v] += 1
         facets[name] = {k: v for k, v in counts.items() if v}
     return facets
+
+
+def boost(grouped, cases: dict, prefer: dict[str, list[str]]):
+    """Rank cases that match the asker's own kind of municipality higher (not exclusively)."""
+    boosted = []
+    for slug, score, cids in grouped:
+        n = sum(matches(cases[slug], {name: values}) for name, values in prefer.items())
+        boosted.append((slug, score * (1.0 + CONSTRAINT_BOOST * n), cids))
+    boosted.sort(key=lambda g: (-g[1], g[0]))
+    return boosted
 
 
 def excerpt(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> str:
@@ -188,42 +241,69 @@ def term_matches(token: str, terms: set[str]) -> bool:
 class Searcher:
     """Searches one loaded index generation with one embedder."""
 
-    def __init__(self, bundle, embedder, weights: FusionWeights | None = None):
+    def __init__(self, bundle, embedder, weights: FusionWeights | None = None,
+                 thesaurus: Thesaurus | None = None):
         self.bundle = bundle
         self.embedder = embedder
         self.weights = weights or weights_for(embedder.name)
+        self.thesaurus = thesaurus or Thesaurus([])
         self.chunk_slug = {cid: c.slug for cid, c in bundle.chunks.items()}
+        for meta in bundle.cases.values():
+            meta["size_band"] = size_band(meta.get("population"))
 
     def _rank(self, query: Query, weights: FusionWeights):
-        terms = self.bundle.lexical.query_terms(query.text)
-        weighted = {t: 1.0 for t in terms}
-        rankings = []
+        lexical = self.bundle.lexical
+        weighted = dict.fromkeys(lexical.query_terms(query.text), 1.0)
+        expansions, fired = self.thesaurus.expand(query.text, lexical.dictionary)
+        for entry in expansions:
+            for term in lexical.query_terms(entry):
+                weighted.setdefault(term, EXPANSION_WEIGHT)
+        dense_weight = weights.dense
+        if weights.dense > 0 and weights.lexical > 0 and is_english(query.text):
+            dense_weight = max(dense_weight, ENGLISH_DENSE_WEIGHT)
+        runs = []
         if weights.lexical > 0 and weighted:
-            ids, _ = self.bundle.lexical.search(weighted, CANDIDATES)
-            rankings.append((weights.lexical, [int(i) for i in ids]))
-        if weights.dense > 0:
+            ids, scores = lexical.search(weighted, CANDIDATES)
+            runs.append((weights.lexical, ids, scores))
+        if dense_weight > 0:
             vector = self.embedder.encode_query(query.text)
-            ids, _ = self.bundle.vectors.search(vector, CANDIDATES)
-            rankings.append((weights.dense, [int(i) for i in ids]))
-        return set(terms), rrf(rankings)
+            ids, scores = self.bundle.vectors.search(vector, CANDIDATES)
+            runs.append((dense_weight, ids, scores))
+        if FUSION == "convex":
+            fused = convex(runs)
+        else:
+            fused = rrf([(w, [int(i) for i in ids]) for w, ids, _ in runs])
+        return set(weighted), fused, fired
 
     def search(self, query: Query, mode: str = "fused") -> dict:
         """Run the pipeline and return the search object of INTERFACES.md."""
         started = time.perf_counter()
         weights = MODES.get(mode) or self.weights
-        terms, fused = self._rank(query, weights)
+        terms, fused, fired = self._rank(query, weights)
         grouped = group_by_case(fused, self.chunk_slug)
         cases = self.bundle.cases
+        prefer = {k: [v] for k, v in query.like.items()}
+        filters = dict(query.filters)
+        if query.like_mode == "filter":
+            filters.update(prefer)
+            prefer = {}
+        if mode == "fused":
+            for name, values in constraints_in(query.text).items():
+                prefer.setdefault(name, values)
+        if prefer:
+            grouped = boost(grouped, cases, prefer)
         all_metas = [cases[slug] for slug, _, _ in grouped]
-        hits = [g for g in grouped if matches(cases[g[0]], query.filters)]
+        hits = [g for g in grouped if matches(cases[g[0]], filters)]
         results = [self._result(s, score, cids, terms) for s, score, cids in hits[: query.top_k]]
         return {
             "query": query.text,
             "total": len(hits),
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
             "results": results,
-            "facets": facet_counts(all_metas, query.filters),
-            "filters": query.filters,
+            "facets": facet_counts(all_metas, filters),
+            "filters": filters,
+            "like": query.like,
+            "expansions": fired,
             "terms": sorted(terms),
         }
 

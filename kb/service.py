@@ -12,6 +12,7 @@ from .db import CaseRow, init_db, make_engine, session_factory
 from .embedding import Embedder, load_embedder
 from .errors import NotFoundError
 from .indexes.store import load_bundle, manifest_stamp, read_manifest
+from .queryparse import Thesaurus
 from .search import Query, Searcher, parse_query
 from .settings import Settings
 
@@ -58,7 +59,8 @@ class KnowledgeBase:
                 if self._searcher is None or stamp != self._stamp:
                     emb = self.embedder
                     bundle = load_bundle(self.settings.index_dir, emb.name, emb.dimension)
-                    self._searcher = Searcher(bundle, emb)
+                    thesaurus = Thesaurus.load(self.settings.thesaurus_path)
+                    self._searcher = Searcher(bundle, emb, thesaurus=thesaurus)
                     self._stamp = stamp
         return self._searcher
 
@@ -70,8 +72,9 @@ class KnowledgeBase:
     def validate(self, directory=None):
         return load_cases(directory or self.settings.content_dir)
 
-    def search(self, text, top_k=10, filters=None, mode: str = "fused") -> dict:
-        query = parse_query(text, top_k, filters)
+    def search(self, text, top_k=10, filters=None, mode: str = "fused", like=None,
+               like_mode=None) -> dict:
+        query = parse_query(text, top_k, filters, like, like_mode)
         return self.searcher.search(query, mode=mode)
 
     def run_query(self, query: Query, mode: str = "fused") -> dict:

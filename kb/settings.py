@@ -25,6 +25,13 @@ class Settings:
         default=Path("indexes"),
         metadata={"env": "KB_INDEX_DIR", "help": "Verzeichnis der Suchindizes und des Manifests."},
     )
+    thesaurus: Path | None = field(
+        default=None,
+        metadata={
+            "env": "KB_THESAURUS",
+            "help": "Thesaurus-Datei; Standard: thesaurus.yaml im Ordner über KB_CONTENT_DIR.",
+        },
+    )
     database_url: str | None = field(
         default=None,
         metadata={
@@ -71,6 +78,11 @@ class Settings:
     testing: bool = field(default=False, metadata={"env": None, "help": "Testmodus."})
 
     @property
+    def thesaurus_path(self) -> Path:
+        """The thesaurus file: explicit, or thesaurus.yaml in the folder above the cases."""
+        return self.thesaurus or Path(self.content_dir).resolve().parent / "thesaurus.yaml"
+
+    @property
     def database(self) -> str:
         """Return the effective database URL."""
         if self.database_url:
@@ -87,7 +99,7 @@ class Settings:
             if not name or name not in env or env[name] == "":
                 continue
             raw = env[name]
-            if f.name.endswith("_dir"):
+            if f.name.endswith("_dir") or f.name == "thesaurus":
                 values[f.name] = Path(raw)
             elif f.name == "hub_offline":
                 values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}

@@ -21,7 +21,7 @@ def test_search_shape_and_hit(client):
     assert RESULT_KEYS <= set(data["results"][0])
     assert data["results"][0]["snippets"][0]["section"]
     assert len(data["results"]) <= 3
-    assert set(data["facets"]) == {"domain", "state", "type", "status"}
+    assert set(data["facets"]) == {"domain", "state", "type", "status", "size"}
 
 
 def test_search_filters(client):

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from ..errors import QueryError
 from ..render import render_markdown
-from ..search import FILTERS
+from ..search import FILTERS, LIKE_FIELDS
 from . import kb_service
 from .openapi import openapi_spec
 
@@ -42,10 +42,18 @@ def health():
     })
 
 
+def request_like() -> tuple[dict[str, str], str | None]:
+    """The asker's own municipality ("Kommunen wie wir") from like_* parameters."""
+    like = {name: request.args.get(f"like_{name}", "") for name in LIKE_FIELDS}
+    return {k: v for k, v in like.items() if v}, request.args.get("like_mode") or None
+
+
 @bp.get("/search")
 def search():
+    like, like_mode = request_like()
     result = kb_service().search(
-        request.args.get("q", ""), _int_arg("top_k", 10), request_filters()
+        request.args.get("q", ""), _int_arg("top_k", 10), request_filters(), like=like,
+        like_mode=like_mode,
     )
     return jsonify(result)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import __version__
 from ..cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
+from ..queryparse import SIZE_BANDS
 
 
 def _param(name, desc, schema, required=False, many=False):
@@ -28,6 +29,13 @@ def openapi_spec() -> dict:
         _param("type", "Art der Kommune", {"type": "string", "enum": list(MUNICIPALITY_TYPES)},
                many=True),
         _param("status", "Projektstand", {"type": "string", "enum": list(STATUSES)}, many=True),
+        _param("size", "Größenklasse", {"type": "string", "enum": list(SIZE_BANDS)}, many=True),
+        _param("like_type", "Eigene Art der Kommune",
+               {"type": "string", "enum": list(MUNICIPALITY_TYPES)}),
+        _param("like_state", "Eigenes Bundesland", {"type": "string", "enum": list(STATES)}),
+        _param("like_size", "Eigene Größenklasse", {"type": "string", "enum": list(SIZE_BANDS)}),
+        _param("like_mode", "Vergleichbare Kommunen höher gewichten oder nur sie zeigen",
+               {"type": "string", "enum": ["boost", "filter"], "default": "boost"}),
     ]
     slug = {"name": "slug", "in": "path", "required": True,
             "schema": {"type": "string", "pattern": "^[a-z0-9-]{3,80}$"}}
