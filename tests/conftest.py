@@ -17,6 +17,7 @@ from kb.embedding import Embedder, resolve_model  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 
 CORPUS = Path(__file__).parent / "corpus"
+THESAURUS = Path(__file__).parents[1] / "content" / "thesaurus.yaml"
 
 
 class FakeEmbedder:
@@ -85,7 +86,7 @@ def built(tmp_path_factory, real_embedder):
     tmp = tmp_path_factory.mktemp("built")
     content = tmp / "cases"
     shutil.copytree(CORPUS, content)
-    settings = make_settings(tmp, content)
+    settings = make_settings(tmp, content, thesaurus=THESAURUS)
     kb = KnowledgeBase(settings, embedder=real_embedder)
     report = kb.build()
     return kb, report

@@ -75,3 +75,26 @@ def test_no_third_party_assets_and_security_headers(client, path):
 def test_static_css_is_served(client):
     with client.get("/static/style.css") as resp:
         assert resp.status_code == 200 and b"focus-visible" in resp.data
+
+
+def test_search_shows_expansions_and_keeps_like_fields(client):
+    html = client.get("/?q=Keller+laufen+voll&like_type=stadt&like_state=NW&like_size=mittel"
+                      "&like_mode=filter").get_data(as_text=True)
+    assert "Auch gesucht nach:" in html and "Starkregen" in html
+    assert '<option value="stadt" selected>' in html
+    assert '<option value="NW" selected>' in html and '<option value="mittel" selected>' in html
+    assert 'value="filter" checked' in html
+    assert "1 Fall gefunden" in html  # only Stadt + NW + mittel: the Beispielstadt
+
+
+def test_like_boost_reorders_without_filtering(client):
+    def rank(data):
+        return [r["slug"] for r in data["results"]].index("rufbus-landgemeinde")
+
+    plain = client.get("/api/v1/search?q=Daten+App&top_k=5").get_json()
+    boosted = client.get("/api/v1/search?q=Daten+App&top_k=5&like_type=gemeinde"
+                         "&like_state=SN").get_json()
+    assert boosted["total"] == plain["total"]
+    assert rank(boosted) < rank(plain)
+    bad = client.get("/api/v1/search?q=x&like_type=dorf")
+    assert bad.status_code == 400

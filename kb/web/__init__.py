@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
 from ..errors import KbError
+from ..queryparse import SIZE_BANDS
 from ..service import KnowledgeBase
 from ..settings import Settings
 
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     @app.context_processor
     def vocabularies():
         return {"DOMAINS": DOMAINS, "STATES": STATES, "TYPES": MUNICIPALITY_TYPES,
-                "STATUSES": STATUSES}
+                "STATUSES": STATUSES, "SIZES": {k: v[0] for k, v in SIZE_BANDS.items()}}
 
     @app.after_request
     def security_headers(response):

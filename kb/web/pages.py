@@ -6,9 +6,11 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
 from ..errors import KbError, QueryError
+from ..queryparse import SIZE_BANDS
 from ..render import highlight, render_markdown
 from ..search import FILTERS, term_matches
 from . import kb_service
+from .api import request_like
 
 bp = Blueprint("pages", __name__)
 
@@ -23,18 +25,20 @@ def index():
     q = request.args.get("q", "").strip()
     filters = {name: request.args.getlist(name) for name in FILTERS}
     active = {k: v for k, v in filters.items() if v}
+    like, like_mode = request_like()
     result, error = None, None
-    if q or active:
+    if q or active or like:
         try:
             if not q:
                 raise QueryError("Bitte geben Sie einen Suchbegriff ein.")
-            result = kb_service().search(q, 10 if "top_k" not in request.args else
-                                         request.args.get("top_k"), active)
+            result = kb_service().search(q, request.args.get("top_k", 10), active, like=like,
+                                         like_mode=like_mode)
         except QueryError as exc:
             error = str(exc)
     status = 400 if error else 200
     return render_template("search.html", q=q, filters=filters, result=result, error=error,
-                           marked=_marked), status
+                           like=like, like_mode=like_mode or "boost", marked=_marked,
+                           size_bands=SIZE_BANDS), status
 
 
 @bp.get("/cases/<slug>")
