@@ -87,6 +87,7 @@ class CollectionRow(Base):
     edit_token: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    event_date: Mapped[str | None] = mapped_column(String(10), nullable=True, default=None)
     items: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -119,21 +120,30 @@ def session_factory(engine: Engine) -> sessionmaker:
 
 
 def mirror_cases(engine: Engine, cases: dict[str, dict], bodies: dict[str, str],
-                 chunks_by_case: dict[str, list], changed: set[str]) -> None:
-    """Make the database mirror equal to the published index, in one transaction."""
+                 chunks_by_case: dict[str, list]) -> int:
+    """Make the database mirror equal to the published index in one transaction.
+
+    A case is rewritten when its source hash or its chunk ids differ from the database, so
+    the mirror also repairs itself after a crash or a full rebuild. Returns cases written.
+    """
     Session = session_factory(engine)
     with Session.begin() as session:
-        existing = {row.slug: row.source_hash for row in session.execute(
-            select(CaseRow.slug, CaseRow.source_hash)
-        )}
-        gone = set(existing) - set(cases)
-        if gone:
-            session.execute(delete(ChunkRow).where(ChunkRow.slug.in_(gone)))
+        hashes = dict(session.execute(select(CaseRow.slug, CaseRow.source_hash)).all())
+        db_chunks: dict[str, set[int]] = {}
+        for cid, slug in session.execute(select(ChunkRow.id, ChunkRow.slug)):
+            db_chunks.setdefault(slug, set()).add(cid)
+        stale = [
+            slug for slug, meta in cases.items()
+            if hashes.get(slug) != meta["source_hash"]
+            or db_chunks.get(slug, set()) != {c.id for c in chunks_by_case.get(slug, [])}
+        ]
+        gone = set(hashes) - set(cases)
+        if stale or gone:
+            session.execute(delete(ChunkRow).where(ChunkRow.slug.in_(set(stale) | gone)))
             session.execute(delete(CaseRow).where(CaseRow.slug.in_(gone)))
-        for slug, meta in cases.items():
-            if slug in existing and existing[slug] == meta["source_hash"] and slug not in changed:
-                continue
-            session.execute(delete(ChunkRow).where(ChunkRow.slug == slug))
+            session.flush()
+        for slug in stale:
+            meta = cases[slug]
             row = session.get(CaseRow, slug) or CaseRow(slug=slug)
             row.title = meta["title"]
             row.municipality = meta["municipality"]
@@ -149,7 +159,8 @@ def mirror_cases(engine: Engine, cases: dict[str, dict], bodies: dict[str, str],
             row.updated = meta["updated"]
             row.mirrored_at = utcnow()
             session.add(row)
-            session.flush()
-            for c in chunks_by_case.get(slug, []):
-                session.add(ChunkRow(id=c.id, slug=slug, ordinal=c.ordinal,
-                                     section=c.section, text=c.text))
+        session.flush()
+        for slug in stale:
+            session.add_all(ChunkRow(id=c.id, slug=slug, ordinal=c.ordinal, section=c.section,
+                                     text=c.text) for c in chunks_by_case.get(slug, []))
+        return len(stale)

@@ -34,7 +34,6 @@ EXPANSION_WEIGHT = 0.3
 CONSTRAINT_BOOST = 0.2
 ENGLISH_DENSE_WEIGHT = 0.5
 FUSION = "convex"
-DENSE_FLOOR = False
 
 
 @dataclass(frozen=True)
@@ -152,18 +151,24 @@ def rrf(rankings: list[tuple[float, list[int]]], k: int = RRF_K) -> dict[int, fl
     return fused
 
 
-def convex(runs) -> dict[int, float]:
+def convex(runs) -> dict:
     """Convex combination of max-normalized scores (Bruch et al. 2023): keeps magnitudes."""
-    fused: dict[int, float] = {}
-    for weight, ids, scores in runs:
-        if weight <= 0 or len(ids) == 0:
+    fused: dict = {}
+    for weight, keys, scores in runs:
+        if weight <= 0 or len(keys) == 0:
             continue
-        top = float(scores[0])
-        floor = float(scores[-1]) if len(scores) > 1 and DENSE_FLOOR else 0.0
-        span = max(top - floor, 1e-9)
-        for cid, score in zip(ids, scores, strict=True):
-            fused[int(cid)] = fused.get(int(cid), 0.0) + weight * (float(score) - floor) / span
+        top = max(float(scores[0]), 1e-9)
+        for key, score in zip(keys, scores, strict=True):
+            key = key if isinstance(key, str) else int(key)
+            fused[key] = fused.get(key, 0.0) + weight * float(score) / top
     return fused
+
+
+def fuse(runs) -> dict:
+    """Fuse ranked runs of (weight, keys best first, scores) with the configured method."""
+    if FUSION == "convex":
+        return convex(runs)
+    return rrf([(w, [k if isinstance(k, str) else int(k) for k in keys]) for w, keys, _ in runs])
 
 
 def group_by_case(
@@ -252,6 +257,7 @@ class Searcher:
             meta["size_band"] = size_band(meta.get("population"))
 
     def _rank(self, query: Query, weights: FusionWeights):
+        """Score chunks (for passages) and cases (for the ranking) with both signals."""
         lexical = self.bundle.lexical
         weighted = dict.fromkeys(lexical.query_terms(query.text), 1.0)
         expansions, fired = self.thesaurus.expand(query.text, lexical.dictionary)
@@ -261,26 +267,34 @@ class Searcher:
         dense_weight = weights.dense
         if weights.dense > 0 and weights.lexical > 0 and is_english(query.text):
             dense_weight = max(dense_weight, ENGLISH_DENSE_WEIGHT)
-        runs = []
+        chunk_runs, case_runs = [], []
         if weights.lexical > 0 and weighted:
             ids, scores = lexical.search(weighted, CANDIDATES)
-            runs.append((weights.lexical, ids, scores))
+            chunk_runs.append((weights.lexical, ids, scores))
+            case_ids, case_scores = self.bundle.case_lexical.search(weighted, CANDIDATES)
+            slugs = [self.bundle.case_order[int(i)] for i in case_ids]
+            case_runs.append((weights.lexical, slugs, case_scores))
         if dense_weight > 0:
             vector = self.embedder.encode_query(query.text)
             ids, scores = self.bundle.vectors.search(vector, CANDIDATES)
-            runs.append((dense_weight, ids, scores))
-        if FUSION == "convex":
-            fused = convex(runs)
-        else:
-            fused = rrf([(w, [int(i) for i in ids]) for w, ids, _ in runs])
-        return set(weighted), fused, fired
+            chunk_runs.append((dense_weight, ids, scores))
+            best: dict[str, float] = {}
+            for cid, score in zip(ids, scores, strict=True):
+                slug = self.chunk_slug[int(cid)]
+                best.setdefault(slug, float(score))  # ids come best first
+            case_runs.append((dense_weight, list(best), list(best.values())))
+        return set(weighted), fuse(chunk_runs), fuse(case_runs), fired
 
     def search(self, query: Query, mode: str = "fused") -> dict:
         """Run the pipeline and return the search object of INTERFACES.md."""
         started = time.perf_counter()
         weights = MODES.get(mode) or self.weights
-        terms, fused, fired = self._rank(query, weights)
-        grouped = group_by_case(fused, self.chunk_slug)
+        terms, chunk_scores, case_scores, fired = self._rank(query, weights)
+        passages: dict[str, list[int]] = {}
+        for cid in sorted(chunk_scores, key=lambda c: (-chunk_scores[c], c)):
+            passages.setdefault(self.chunk_slug[cid], []).append(cid)
+        grouped = sorted(((s, score, passages.get(s, [])) for s, score in case_scores.items()),
+                         key=lambda g: (-g[1], g[0]))
         cases = self.bundle.cases
         prefer = {k: [v] for k, v in query.like.items()}
         filters = dict(query.filters)

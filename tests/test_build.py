@@ -142,3 +142,23 @@ def test_real_model_chunks_fit_and_german_query_finds_case(built, real_embedder)
     assert result["results"][0]["slug"] == "starkregen-beispielstadt"
     result = kb.search("Waermeplanung fuer kleine Gemeinden")
     assert result["results"][0]["slug"] == "waermeplanung-musterkreis"
+
+
+def test_full_rebuild_and_a_stale_database_are_reconciled(tmp_path, corpus_copy):
+    settings = make_settings(tmp_path, corpus_copy)
+    build_index(settings, FakeEmbedder())
+    (corpus_copy / "rufbus-landgemeinde.md").unlink()
+    build_index(settings, FakeEmbedder())  # chunk ids move on
+    build_index(settings, FakeEmbedder(), rebuild=True)  # ids restart at 0: no collision
+    engine = make_engine(settings.database)
+    bundle = load_bundle(settings.index_dir)
+    with engine.begin() as conn:
+        ids = set(conn.scalars(select(ChunkRow.id)))
+        assert ids == set(bundle.chunks)
+        conn.execute(ChunkRow.__table__.delete().where(ChunkRow.slug == "rufbus-landgemeinde"))
+        conn.execute(ChunkRow.__table__.delete().where(
+            ChunkRow.slug == "starkregen-beispielstadt"))
+    build_index(settings, FakeEmbedder())  # nothing changed in the files, the mirror heals
+    with engine.connect() as conn:
+        assert set(conn.scalars(select(ChunkRow.id))) == set(bundle.chunks)
+    engine.dispose()

@@ -13,15 +13,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .. import __version__
 from ..atomic import atomic_write_json
 from ..errors import IndexMismatchError, IndexMissingError
 from .lexical import LexicalIndex
 from .vector import VectorIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -50,6 +48,8 @@ class IndexBundle:
     chunks: dict[int, ChunkInfo]
     cases: dict[str, dict]
     case_chunks: dict[str, list[int]] = field(default_factory=dict)
+    case_lexical: LexicalIndex | None = None
+    case_order: list[str] = field(default_factory=list)
 
     @property
     def generation(self) -> int:
@@ -113,6 +113,7 @@ def load_bundle(index_dir: Path, model_id: str | None = None, dimension: int | N
     try:
         vectors = VectorIndex.load(index_dir / files["vectors"])
         lexical = LexicalIndex.load(index_dir / files["lexical"])
+        case_lexical = LexicalIndex.load(index_dir / files["case_lexical"])
         data = json.loads((index_dir / files["data"]).read_text(encoding="utf-8"))
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexMismatchError(
@@ -123,7 +124,8 @@ def load_bundle(index_dir: Path, model_id: str | None = None, dimension: int | N
     case_chunks: dict[str, list[int]] = {}
     for c in sorted(chunks.values(), key=lambda c: (c.slug, c.ordinal)):
         case_chunks.setdefault(c.slug, []).append(c.id)
-    return IndexBundle(manifest, vectors, lexical, chunks, data["cases"], case_chunks)
+    return IndexBundle(manifest, vectors, lexical, chunks, data["cases"], case_chunks,
+                       case_lexical, data["case_order"])
 
 
 def publish(
@@ -134,6 +136,8 @@ def publish(
     dimension: int,
     vectors: VectorIndex,
     lexical: LexicalIndex,
+    case_lexical: LexicalIndex,
+    case_order: list[str],
     chunks: list[ChunkInfo],
     cases: dict[str, dict],
     case_keys: dict[str, str],
@@ -147,13 +151,15 @@ def publish(
     files = {
         "vectors": f"vectors-{generation}.faiss",
         "lexical": f"lexical-{generation}.npz",
+        "case_lexical": f"caselexical-{generation}.npz",
         "data": f"data-{generation}.json",
     }
     vectors.save(index_dir / files["vectors"])
     lexical.save(index_dir / files["lexical"])
+    case_lexical.save(index_dir / files["case_lexical"])
     atomic_write_json(
         index_dir / files["data"],
-        {"chunks": [c.to_json() for c in chunks], "cases": cases},
+        {"chunks": [c.to_json() for c in chunks], "cases": cases, "case_order": case_order},
     )
     manifest = {
         "format": FORMAT_VERSION,
@@ -179,13 +185,6 @@ def _prune(index_dir: Path, keep: set[int]) -> None:
     for path in index_dir.glob("*-*.*"):
         stem = path.name.split(".")[0]
         prefix, _, gen = stem.rpartition("-")
-        if prefix in ("vectors", "lexical", "data") and gen.isdigit() and int(gen) not in keep:
+        kinds = ("vectors", "lexical", "caselexical", "data")
+        if prefix in kinds and gen.isdigit() and int(gen) not in keep:
             path.unlink(missing_ok=True)
-
-
-def empty_vectors(dimension: int) -> VectorIndex:
-    return VectorIndex(dimension)
-
-
-def as_id_array(ids) -> np.ndarray:
-    return np.asarray(list(ids), dtype="int64")
