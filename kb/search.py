@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import faiss
 import numpy as np
 
 from .cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
@@ -255,6 +256,7 @@ class Searcher:
         self.chunk_slug = {cid: c.slug for cid, c in bundle.chunks.items()}
         for meta in bundle.cases.values():
             meta["size_band"] = size_band(meta.get("population"))
+        faiss.omp_set_num_threads(1)  # single queries are faster without OpenMP fan-out
 
     def _rank(self, query: Query, weights: FusionWeights):
         """Score chunks (for passages) and cases (for the ranking) with both signals."""
