@@ -47,6 +47,12 @@ class KnowledgeBase:
                     self._engine = engine
         return self._engine
 
+    def close(self) -> None:
+        """Release database connections (tests, shutdown)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def session(self):
         return session_factory(self.engine)()
 
