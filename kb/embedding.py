@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from .errors import ModelError
 from .settings import DEFAULT_MODEL, Settings
@@ -154,15 +155,23 @@ class Embedder:
         """Embed passages, normalized, batched."""
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
-        vectors = self.model.encode(
-            list(texts),
-            prompt=self.prompts["passage"] or None,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-        )
-        return np.asarray(vectors, dtype="float32")
+        texts = list(texts)
+        step = self.batch_size * 4
+        parts = []
+        with tqdm(total=len(texts), desc="Vektoren berechnen", unit="Abschnitt",
+                  disable=not progress) as bar:
+            for start in range(0, len(texts), step):
+                batch = texts[start:start + step]
+                parts.append(self.model.encode(
+                    batch,
+                    prompt=self.prompts["passage"] or None,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                ))
+                bar.update(len(batch))
+        return np.asarray(np.concatenate(parts), dtype="float32")
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query, normalized."""
