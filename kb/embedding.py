@@ -124,6 +124,9 @@ class Embedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # its English "Loading weights" bar
 
             self.model = SentenceTransformer(choice.location, device="cpu")
         except Exception as exc:  # noqa: BLE001 - many loaders, one clear message
