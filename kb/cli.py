@@ -213,5 +213,29 @@ def serve(ctx, host, port):
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
+@main.command("export", help="Speichert eine Mappe als Präsentation, Handout oder Daten.")
+@click.argument("collection_id")
+@click.option("--format", "fmt", required=True, type=click.Choice(["pptx", "pdf", "md", "csv"]),
+              help="pptx: Präsentation, pdf: Handout, md: Markdown, csv: Tabelle.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Zieldatei; wird erst nach vollständigem Schreiben ersetzt.")
+@click.option("--base-url", default="", help="Adresse der Website für Links, z. B. "
+              "https://praxisatlas.example.de (ohne Angabe: nur die Originalquellen).")
+@click.pass_context
+def export_command(ctx, collection_id, fmt, output, base_url):
+    from .atomic import atomic_write
+    from .export import load_export, render
+
+    kb = _service(ctx)
+    prepared = _run(lambda: load_export(kb, collection_id, base_url=base_url))
+    data = _run(lambda: render(prepared, fmt))
+    atomic_write(output, lambda tmp: tmp.write_bytes(data))
+    click.echo(f"Mappe „{prepared.title}“ mit {len(prepared.cases)} Fällen als {fmt} "
+               f"gespeichert: {output}", err=True)
+    if prepared.missing:
+        click.echo("Nicht mehr veröffentlicht und daher ausgelassen: "
+                   + ", ".join(prepared.missing), err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -89,6 +89,7 @@ class CollectionRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     event_date: Mapped[str | None] = mapped_column(String(10), nullable=True, default=None)
     items: Mapped[list] = mapped_column(JSON)
+    event_date: Mapped[str | None] = mapped_column(String(10), nullable=True, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

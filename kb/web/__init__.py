@@ -55,10 +55,14 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.json.sort_keys = False
     app.extensions["kb"] = kb or KnowledgeBase(settings)
 
+    from . import security
     from .api import bp as api_bp
+    from .collections import bp as collections_bp
     from .pages import bp as pages_bp
 
+    security.init_app(app)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(collections_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     @app.context_processor

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, jsonify, request, url_for
 
 from ..errors import QueryError
@@ -39,6 +41,7 @@ def health():
         "chunks": info["chunks"],
         "built_at": info["built_at"],
         "generation": kb_service().searcher.bundle.generation,
+        "worker": os.getpid(),
     })
 
 
@@ -116,9 +119,9 @@ def create_collection():
     row = store(kb_service().engine, data)
     return jsonify({
         "id": row.id,
-        "edit_url": url_for("pages.collection", collection_id=row.id, token=row.edit_token,
-                            _external=True),
-        "share_url": url_for("pages.collection", collection_id=row.id, _external=True),
+        "edit_url": url_for("collections.collection", collection_id=row.id,
+                            token=row.edit_token, _external=True),
+        "share_url": url_for("collections.collection", collection_id=row.id, _external=True),
     }), 201
 
 
@@ -132,6 +135,7 @@ def collection(collection_id: str):
         "id": row.id,
         "title": row.title,
         "description": row.description,
+        "event_date": row.event_date,
         "cases": [
             {"slug": item["slug"], "note": item.get("note", ""),
              "title": cases.get(item["slug"], {}).get("title"),

@@ -68,13 +68,3 @@ def submission_status(token: str):
     return render_template("submission_status.html", submission=row,
                            label=STATUS_LABELS.get(row.status, row.status))
 
-
-@bp.get("/collections/<collection_id>")
-def collection(collection_id: str):
-    from ..collections import get_collection
-
-    row = get_collection(kb_service().engine, collection_id)
-    cases = kb_service().searcher.bundle.cases
-    items = [(item, cases.get(item["slug"])) for item in row.items]
-    can_edit = request.args.get("token") == row.edit_token
-    return render_template("collection.html", collection=row, items=items, can_edit=can_edit)
