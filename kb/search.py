@@ -13,7 +13,7 @@ from .embedding import BUNDLED_MODEL_ID
 from .errors import NotFoundError, QueryError
 from .queryparse import SIZE_BANDS, Thesaurus, constraints_in, is_english, size_band
 from .settings import DEFAULT_MODEL
-from .text import fold, is_stopword, stem, token_spans
+from .text import fold, is_stopword, stem, strip_markdown, token_spans
 
 MAX_QUERY_LENGTH = 1000
 MAX_TOP_K = 100
@@ -215,7 +215,7 @@ def boost(grouped, cases: dict, prefer: dict[str, list[str]]):
 
 def excerpt(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> str:
     """The part of a passage around its first matching word, cut at word boundaries."""
-    text = " ".join(text.split())
+    text = " ".join(strip_markdown(text).split())
     if len(text) <= width:
         return text
     start = 0

@@ -169,6 +169,18 @@ def split_sections(body: str) -> list[tuple[str, str]]:
     return [(name, text) for name, text in joined if text]
 
 
+_MD_INLINE = re.compile(r"(\*\*|__|\*|`)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_LINE_START = re.compile(r"^\s*(?:[-*+]\s+|\d+\.\s+|#{1,6}\s+|>\s*)", re.M)
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text of a Markdown passage for snippets: no markers, link texts kept."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_LINE_START.sub("", text)
+    return _MD_INLINE.sub("", text)
+
+
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences and list items (rough, but never loses characters)."""
     return [s.strip() for s in _SENTENCE_RE.split(text) if s and s.strip()]

@@ -81,3 +81,10 @@ def test_split_sentences_keeps_all_words():
     parts = split_sentences(text)
     assert len(parts) >= 3
     assert " ".join(parts).split() == text.split()
+
+
+def test_strip_markdown_for_snippets():
+    from kb.text import strip_markdown
+
+    text = "- **Fließwege** sind [keine Simulation](https://x.de)\n## Titel\n1. `Code` und *mehr*"
+    assert strip_markdown(text) == "Fließwege sind keine Simulation\nTitel\nCode und mehr"

@@ -109,6 +109,7 @@ def openapi_spec() -> dict:
                 "status_url": {"type": "string"}}},
             "CollectionInput": {"type": "object", "required": ["title", "cases"], "properties": {
                 "title": {"type": "string"}, "description": {"type": "string"},
+                "event_date": {"type": "string", "format": "date"},
                 "cases": {"type": "array", "items": {"type": "string"}}}},
             "CollectionCreated": {"type": "object", "properties": {
                 "id": {"type": "string"}, "edit_url": {"type": "string"},
