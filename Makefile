@@ -42,7 +42,7 @@ test: $(VENV)/.installed-dev lint
 	@echo ">> Prüfe die ausgelieferten Fälle …"
 	HF_HUB_OFFLINE=1 $(BIN)/kb validate content/cases
 	@echo ">> Starte die Tests (offline, mit echtem Modell und FAISS-Index) …"
-	HF_HUB_OFFLINE=1 scripts/with-postgres.sh $(BIN)/pytest -q -rs
+	HF_HUB_OFFLINE=1 scripts/ensure-chromium.sh scripts/with-postgres.sh $(BIN)/pytest -q -rs
 
 bench: $(VENV)/.installed-dev
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run.py

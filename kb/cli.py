@@ -8,12 +8,16 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
 from .errors import KbError
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .service import KnowledgeBase
 
 
 class KbCommandError(click.ClickException):
@@ -24,7 +28,8 @@ class KbCommandError(click.ClickException):
         click.echo(f"Fehler: {self.format_message()}", err=True)
 
 
-def _service(ctx) -> KnowledgeBase:  # noqa: F821 - imported lazily (torch is slow to import)
+def _service(ctx) -> KnowledgeBase:
+    """The process's one KnowledgeBase, imported lazily (torch is slow to import)."""
     obj = ctx.ensure_object(dict)
     if "kb" not in obj:
         from .service import KnowledgeBase
@@ -76,8 +81,7 @@ def index(ctx, rebuild):
     kb = _service(ctx)
     settings = ctx.obj["settings"]
     click.echo(f"Lese Fälle aus {settings.content_dir} …", err=True)
-    report = _run(lambda: kb.build(rebuild=rebuild, progress=True,
-                                    echo=lambda m: click.echo(m, err=True)))
+    report = _run(lambda: _reconciled_build(kb, rebuild))
     click.echo(
         f"Index (Generation {report.generation}): {len(report.added)} neu, "
         f"{len(report.updated)} geändert, {len(report.removed)} entfernt, "
@@ -90,6 +94,22 @@ def index(ctx, rebuild):
         for problem in report.problems:
             click.echo(f"  {problem}", err=True)
         ctx.exit(1)
+
+
+def _reconciled_build(kb, rebuild: bool):
+    """Build, first completing approvals that a crash interrupted (files, database, index)."""
+    from .publish import reconciling
+
+    with reconciling(kb) as fixed:
+        report = kb.build(rebuild=rebuild, progress=True, echo=lambda m: click.echo(m, err=True))
+    for pub in fixed.finished:
+        click.echo(f"Repariert: unterbrochene Veröffentlichung von „{pub.slug}“ "
+                   f"(Einreichung {pub.submission_id}) abgeschlossen.", err=True)
+    for pub in fixed.written:
+        if pub not in fixed.finished:
+            click.echo(f"Achtung: Die Veröffentlichung von „{pub.slug}“ (Einreichung "
+                       f"{pub.submission_id}) ist noch nicht abgeschlossen.", err=True)
+    return report
 
 
 def _filter_options(fn):
@@ -235,6 +255,111 @@ def export_command(ctx, collection_id, fmt, output, base_url):
     if prepared.missing:
         click.echo("Nicht mehr veröffentlicht und daher ausgelassen: "
                    + ", ".join(prepared.missing), err=True)
+
+
+@main.group(help="Konten der Redaktion verwalten.")
+def user():
+    pass
+
+
+@user.command("add", help="Legt ein Konto an; das Passwort wird abgefragt (argon2id-Hash).")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["editor", "admin"]),
+              help="editor: Redaktion, admin: Administration.")
+@click.option("--password-stdin", is_flag=True, help="Passwort aus der ersten Zeile der "
+              "Standardeingabe lesen (für Skripte).")
+@click.pass_context
+def user_add(ctx, email, role, password_stdin):
+    from .auth import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+    row = _run(lambda: add_user(_service(ctx).engine, email, password, role))
+    click.echo(f"Konto {row.email} ({role}) angelegt.", err=True)
+
+
+@main.group(help="Einreichungen prüfen (dieselben Aktionen wie unter /review).")
+def review():
+    pass
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    return f"{getpass.getuser()} (Kommandozeile)"
+
+
+@review.command("list", help="Listet Einreichungen, die älteste zuerst.")
+@click.option("--state", "states", multiple=True,
+              type=click.Choice(["pending", "in_review", "changes_requested", "publishing",
+                                 "published", "rejected"]),
+              help="Nur diese Stände (mehrfach möglich); Standard: alle offenen.")
+@click.pass_context
+def review_list(ctx, states):
+    from .review import OPEN_STATES, STATUS_LABELS, age_days, list_submissions
+
+    rows = list_submissions(_service(ctx).engine, states or OPEN_STATES)
+    for row in rows:
+        kind = f"Änderung an {row.case_slug}" if row.case_slug else "neuer Fall"
+        click.echo(f"{row.id}  {STATUS_LABELS[row.status]:<20} {age_days(row):>3} Tage  "
+                   f"{row.data.get('title', '')} ({row.data.get('municipality', '')}; {kind})")
+    click.echo(f"{len(rows)} Einreichungen.", err=True)
+
+
+@review.command("show", help="Zeigt eine Einreichung mit Prüfergebnis, Verlauf und Änderungen.")
+@click.argument("submission_id")
+@click.pass_context
+def review_show(ctx, submission_id):
+    from .audit import ACTION_LABELS, submission_history
+    from .publish import check_data, diff_lines, proposed_text, suggest_slug, taken_slugs
+    from .review import STATUS_LABELS, get_submission
+
+    kb = _service(ctx)
+    row = _run(lambda: get_submission(kb.engine, submission_id))
+    content = kb.settings.content_dir
+    click.echo(f"Einreichung {row.id}: {row.data.get('title', '')}")
+    click.echo(f"Stand: {STATUS_LABELS[row.status]}; eingereicht {row.created_at:%d.%m.%Y %H:%M}")
+    problems = check_data(row.data)
+    click.echo("Prüfung: " + ("alle Felder gültig" if not problems else
+                              "; ".join(f"{p.field}: {p.message}" for p in problems)))
+    click.echo("Verlauf:")
+    for entry in submission_history(kb.engine, row.id):
+        message = f" – {entry.message}" if entry.message else ""
+        click.echo(f"  {entry.at:%d.%m.%Y %H:%M} {entry.actor}: "
+                   f"{ACTION_LABELS.get(entry.action, entry.action)}{message}")
+    if row.case_slug:
+        click.echo(f"Änderungen an {row.case_slug}:")
+        click.echo("\n".join(diff_lines(row, content)) or "  (keine)")
+    else:
+        slug = suggest_slug(row.data, taken_slugs(kb.engine, content))
+        click.echo(f"Neuer Fall, vorgeschlagener Kurzname: {slug}\n")
+        click.echo(proposed_text(row.data, content, slug))
+
+
+@review.command("approve", help="Gibt eine Einreichung frei und veröffentlicht sie sofort.")
+@click.argument("submission_id")
+@click.option("--slug", help="Kurzname eines neuen Falls (Standard: aus Titel und Kommune).")
+@click.pass_context
+def review_approve(ctx, submission_id, slug):
+    from .publish import approve
+
+    kb = _service(ctx)
+    pub = _run(lambda: approve(kb, submission_id, _cli_actor(), slug=slug))
+    click.echo(f"Veröffentlicht: {pub.slug} ({kb.settings.content_dir}/{pub.slug}.md); "
+               "der Fall ist sofort auffindbar.", err=True)
+
+
+@review.command("reject", help="Lehnt eine Einreichung mit Begründung ab.")
+@click.argument("submission_id")
+@click.option("--reason", required=True, help="Begründung; die einreichende Person liest sie.")
+@click.pass_context
+def review_reject(ctx, submission_id, reason):
+    from .review import reject
+
+    _run(lambda: reject(_service(ctx).engine, submission_id, _cli_actor(), reason))
+    click.echo(f"Einreichung {submission_id} abgelehnt.", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,10 +7,10 @@ import re
 import secrets
 import weakref
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from .db import CollectionRow, session_factory, utcnow
+from .db import CollectionRow, EditorCollectionRow, session_factory, utcnow
 from .errors import KbError, NotFoundError
 
 MAX_CASES = 100
@@ -206,3 +206,22 @@ def apply_item_action(items: list[dict], slug: str, action: str,
     if 0 <= target < len(items) and target != index:
         items[index], items[target] = items[target], items[index]
     return items
+
+
+def link_to_editor(engine, editor: str, collection_id: str) -> None:
+    """Remember that an editor works on a collection (idempotent)."""
+    with session_factory(engine).begin() as session:
+        if session.get(EditorCollectionRow, (editor, collection_id)) is None:
+            session.add(EditorCollectionRow(editor=editor, collection_id=collection_id))
+
+
+def editor_collections(engine, editor: str) -> list[CollectionRow]:
+    """The collections an editor created or edited, most recently changed first."""
+    ensure_schema(engine)
+    with session_factory(engine)() as session:
+        return list(session.scalars(
+            select(CollectionRow)
+            .join(EditorCollectionRow, EditorCollectionRow.collection_id == CollectionRow.id)
+            .where(EditorCollectionRow.editor == editor)
+            .order_by(CollectionRow.updated_at.desc())
+        ))

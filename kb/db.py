@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -23,6 +24,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Return a stored time as aware UTC (SQLite gives naive values back)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -78,6 +86,70 @@ class SubmissionRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class PublicationRow(Base):
+    """The journal of an approval: the exact file text, written before the file itself."""
+
+    __tablename__ = "publications"
+
+    submission_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    editor: Mapped[str] = mapped_column(String(254))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """One recorded action: who did what to which submission or case, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    submission_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    case_slug: Mapped[str | None] = mapped_column(String(80), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class UserRow(Base):
+    """An editor or administrator account (argon2id password hash)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginSessionRow(Base):
+    """A logged-in browser, by the hash of its secret; deleting the row logs it out."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RateEventRow(Base):
+    """A counted event (failed login, submission) for limits shared by all worker processes."""
+
+    __tablename__ = "rate_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class CollectionRow(Base):
     """A webinar folder ("Mappe"): ordered cases with host notes."""
 
@@ -89,9 +161,20 @@ class CollectionRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     event_date: Mapped[str | None] = mapped_column(String(10), nullable=True, default=None)
     items: Mapped[list] = mapped_column(JSON)
-    event_date: Mapped[str | None] = mapped_column(String(10), nullable=True, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EditorCollectionRow(Base):
+    """A collection a logged-in editor created or edited, listed for them on /collections."""
+
+    __tablename__ = "editor_collections"
+
+    editor: Mapped[str] = mapped_column(String(254), primary_key=True)
+    collection_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 def make_engine(url: str) -> Engine:

@@ -19,8 +19,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
-def sanitize(raw_html: str) -> str:
-    """Keep only allowlisted tags, attributes and URL schemes; drop images entirely."""
+def _clean(raw_html: str) -> str:
     return nh3.clean(
         raw_html,
         tags=ALLOWED_TAGS,
@@ -29,6 +28,22 @@ def sanitize(raw_html: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+def sanitize(raw_html: str) -> str:
+    """Keep only allowlisted tags, attributes and URL schemes; drop images entirely.
+
+    One pass of nh3 can emit markup that parses differently the next time: removing a tag that
+    scoped its children ("<p><object></p>") leaves "<p><p></p></p>". Cleaning until nothing
+    changes makes the output a fixed point, so the browser builds exactly the checked tree.
+    """
+    cleaned = _clean(raw_html)
+    for _ in range(5):
+        again = _clean(cleaned)
+        if again == cleaned:
+            return cleaned
+        cleaned = again
+    return html.escape(raw_html)  # never stable: show it as text rather than guess
 
 
 def render_markdown(text: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from ..cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
@@ -20,6 +21,20 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+NO_STORE_PREFIXES = ("/review", "/collections", "/submit", "/submissions")
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Send the session cookie with Secure whenever the request came in over HTTPS.
+
+    Behind the reverse proxy, gunicorn marks a request as HTTPS from X-Forwarded-Proto when
+    the proxy is a trusted forwarder (forwarded_allow_ips, by default the same host).
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
 
 HTTP_MESSAGES = {
     400: "Die Anfrage ist ungültig.",
@@ -51,6 +66,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         JSON_SORT_KEYS=False,
         TESTING=settings.testing,
     )
+    app.session_interface = SessionCookies()
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["kb"] = kb or KnowledgeBase(settings)
@@ -58,11 +74,17 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     from . import security
     from .api import bp as api_bp
     from .collections import bp as collections_bp
+    from .legal import bp as legal_bp
     from .pages import bp as pages_bp
+    from .review import bp as review_bp
+    from .submit import bp as submit_bp
 
     security.init_app(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(collections_bp)
+    app.register_blueprint(submit_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     @app.context_processor
@@ -78,6 +100,11 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         response.headers.setdefault("X-Frame-Options", "DENY")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.path.startswith(NO_STORE_PREFIXES):
+            # Edit tokens, status links, CSRF tokens and logins must not stay in any cache.
+            response.headers["Cache-Control"] = "no-store"
+        elif session.accessed:
+            response.headers.setdefault("Cache-Control", "private")
         return response
 
     @app.errorhandler(KbError)

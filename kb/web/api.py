@@ -95,15 +95,19 @@ def _json_body():
 
 @bp.post("/submissions")
 def create_submission():
+    from ..review import check_submission_limit, note_submission, validate_submission
     from ..review import create_submission as store
-    from ..review import validate_submission
+    from .submit import submission_client, submissions_per_hour
 
     data = _json_body()
     errors = validate_submission(data)
     if errors:
         return jsonify({"errors": [{"field": e.field, "message": e.message} for e in errors]}), 422
-    row = store(kb_service().engine, data)
-    status_url = url_for("pages.submission_status", token=row.token, _external=True)
+    engine, client = kb_service().engine, submission_client()
+    check_submission_limit(engine, client, submissions_per_hour())
+    row = store(engine, data)
+    note_submission(engine, client)
+    status_url = url_for("submit.status", token=row.token, _external=True)
     return jsonify({"id": row.id, "status": row.status, "status_url": status_url}), 201
 
 

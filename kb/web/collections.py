@@ -24,6 +24,7 @@ from ..export import FORMATS, filename, load_export, render
 from ..export.model import format_date
 from ..search import FILTERS, LIKE_FIELDS, MAX_TOP_K
 from . import kb_service
+from .review import current_editor
 
 bp = Blueprint("collections", __name__)
 
@@ -39,10 +40,13 @@ def remembered() -> list[dict]:
 
 
 def remember(row) -> None:
-    """Keep a collection's id, edit token and title in the session."""
+    """Keep a collection's id, edit token and title in the session (and for a logged-in editor)."""
     entry = {"id": row.id, "token": row.edit_token, "title": row.title[:80]}
     others = [c for c in remembered() if c.get("id") != row.id]
     session[REMEMBERED] = [entry, *others][:MAX_REMEMBERED]
+    editor = current_editor()
+    if editor is not None:
+        store.link_to_editor(kb_service().engine, editor.email, row.id)
 
 
 def remembered_token(collection_id: str) -> str | None:
@@ -95,7 +99,9 @@ def _base_url() -> str:
 # -- pages --------------------------------------------------------------------------------------
 @bp.get("/collections")
 def index():
-    return render_template("collections/index.html", errors={}, form={})
+    editor = current_editor()
+    mine = store.editor_collections(kb_service().engine, editor.email) if editor else []
+    return render_template("collections/index.html", errors={}, form={}, editor_collections=mine)
 
 
 @bp.post("/collections")

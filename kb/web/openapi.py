@@ -76,7 +76,8 @@ def openapi_spec() -> dict:
                 "responses": {"201": {"description": "Eingereicht", **_json("SubmissionCreated")},
                               "400": error, "413": error,
                               "422": {"description": "Fehlerhafte Felder",
-                                      **_json("FieldErrors")}}}},
+                                      **_json("FieldErrors")},
+                              "429": error}}},
             "/api/v1/collections": {"post": {
                 "summary": "Mappe anlegen",
                 "requestBody": {"required": True, **_json("CollectionInput")},
@@ -103,7 +104,8 @@ def openapi_spec() -> dict:
                 "domains": {"type": "array", "items": {"type": "string", "enum": list(DOMAINS)}},
                 "status": {"type": "string", "enum": list(STATUSES)},
                 "summary": {"type": "string"}, "updated": {"type": "string", "format": "date"},
-                "body_markdown": {"type": "string"}, "contact_consent": {"type": "boolean"}}},
+                "body_markdown": {"type": "string"}, "contact_consent": {"type": "boolean"},
+                "note": {"type": "string", "description": "Hinweis an die Redaktion, privat"}}},
             "SubmissionCreated": {"type": "object", "properties": {
                 "id": {"type": "string"}, "status": {"type": "string"},
                 "status_url": {"type": "string"}}},

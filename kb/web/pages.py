@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
 from ..errors import KbError, QueryError
@@ -56,15 +56,4 @@ def case(slug: str):
 def about():
     info = kb_service().info()
     return render_template("about.html", info=info)
-
-
-@bp.get("/submissions/<token>")
-def submission_status(token: str):
-    from ..review import STATUS_LABELS, submission_by_token
-
-    row = submission_by_token(kb_service().engine, token)
-    if row is None:
-        abort(404)
-    return render_template("submission_status.html", submission=row,
-                           label=STATUS_LABELS.get(row.status, row.status))
 

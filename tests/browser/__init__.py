@@ -1,0 +1,1 @@
+"""Browser tests: headless Chromium from the Debian packages, driven by Selenium."""
