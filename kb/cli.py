@@ -362,5 +362,27 @@ def review_reject(ctx, submission_id, reason):
     click.echo(f"Einreichung {submission_id} abgelehnt.", err=True)
 
 
+@main.group(help="Datenbank: Schema auf den neuesten Stand bringen.")
+def db():
+    pass
+
+
+@db.command("upgrade", help="Führt die Schema-Migrationen aus (SQLite und PostgreSQL).")
+@click.pass_context
+def db_upgrade(ctx):
+    from .db import make_engine
+    from .migrate import upgrade
+
+    engine = make_engine(ctx.obj["settings"].database)
+    try:
+        before, after = _run(lambda: upgrade(engine))
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"Die Datenbank ist aktuell (Revision {after}).")
+    else:
+        click.echo(f"Datenbank aktualisiert: Revision {before or 'keine'} → {after}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-import weakref
 
-from sqlalchemy import inspect, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
 
 from .db import CollectionRow, EditorCollectionRow, session_factory, utcnow
 from .errors import KbError, NotFoundError
@@ -17,8 +15,6 @@ MAX_CASES = 100
 MAX_NOTE = 600
 ITEM_ACTIONS = ("note", "up", "down", "remove")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-_upgraded: weakref.WeakSet = weakref.WeakSet()
 
 
 class CollectionAccessDenied(KbError):
@@ -81,28 +77,8 @@ def validate_collection(data, known_slugs) -> list[tuple[str, str]]:
     return errors
 
 
-def ensure_schema(engine) -> None:
-    """Add columns newer than an existing collections table (event_date), once per engine."""
-    if engine in _upgraded:
-        return
-    if "event_date" not in _columns(engine):
-        try:
-            with engine.begin() as conn:
-                conn.execute(text("ALTER TABLE collections ADD COLUMN event_date VARCHAR(10)"))
-        except DBAPIError:
-            # Another worker may have added it a moment earlier; anything else is a real error.
-            if "event_date" not in _columns(engine):
-                raise
-    _upgraded.add(engine)
-
-
-def _columns(engine) -> set[str]:
-    return {c["name"] for c in inspect(engine).get_columns("collections")}
-
-
 def create_collection(engine, data: dict) -> CollectionRow:
     """Store a new collection with an unguessable edit token."""
-    ensure_schema(engine)
     row = CollectionRow(
         id=secrets.token_urlsafe(9),
         edit_token=secrets.token_urlsafe(24),
@@ -118,7 +94,6 @@ def create_collection(engine, data: dict) -> CollectionRow:
 
 def get_collection(engine, collection_id: str) -> CollectionRow:
     """Return a collection or raise NotFoundError."""
-    ensure_schema(engine)
     with session_factory(engine)() as session:
         row = session.get(CollectionRow, collection_id)
     if row is None:
@@ -133,7 +108,6 @@ def can_edit(row: CollectionRow, token: str | None) -> bool:
 
 def _edit(engine, collection_id: str, token: str | None, change) -> CollectionRow:
     """Load, check the token, apply change(row) and commit, in one transaction."""
-    ensure_schema(engine)
     with session_factory(engine).begin() as session:
         row = session.get(CollectionRow, collection_id)
         if row is None:
@@ -217,7 +191,6 @@ def link_to_editor(engine, editor: str, collection_id: str) -> None:
 
 def editor_collections(engine, editor: str) -> list[CollectionRow]:
     """The collections an editor created or edited, most recently changed first."""
-    ensure_schema(engine)
     with session_factory(engine)() as session:
         return list(session.scalars(
             select(CollectionRow)

@@ -75,6 +75,14 @@ class Settings:
             "help": "Sekunden, die die Prüfung der Hub-Erreichbarkeit höchstens dauert.",
         },
     )
+    trusted_proxies: int = field(
+        default=0,
+        metadata={
+            "env": "KB_TRUSTED_PROXIES",
+            "help": "Zahl der Reverse Proxies vor der Anwendung, deren X-Forwarded-For/-Proto "
+                    "gelten (für Sperren je Client und HTTPS-Erkennung); 0 = keiner.",
+        },
+    )
     testing: bool = field(default=False, metadata={"env": None, "help": "Testmodus."})
 
     @property
@@ -108,6 +116,10 @@ class Settings:
                     values[f.name] = float(raw)
                 except ValueError as exc:
                     raise SettingsError(f"{name}: „{raw}“ ist keine Zahl.") from exc
+            elif f.name == "trusted_proxies":
+                if not raw.strip().isdigit():
+                    raise SettingsError(f"{name}: „{raw}“ ist keine ganze Zahl ≥ 0.")
+                values[f.name] = int(raw)
             else:
                 values[f.name] = raw
         values.update(overrides)

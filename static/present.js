@@ -20,7 +20,11 @@
       if (i === current) { slide.removeAttribute("aria-hidden"); } else { slide.setAttribute("aria-hidden", "true"); }
     });
     var hash = "#" + slides[current].id;
-    if (window.location.hash !== hash) { history.replaceState(null, "", hash); }
+    // Only write the hash when moving (or when one is already there): a hash set on load
+    // would make Chrome focus the first slide, and the first Tab would skip the skip link.
+    if (window.location.hash !== hash && (moveFocus || window.location.hash)) {
+      history.replaceState(null, "", hash);
+    }
     if (moveFocus) { slides[current].focus({ preventScroll: true }); }
   }
 

@@ -10,9 +10,8 @@ import pytest
 from flask import render_template_string
 from pptx import Presentation
 from pypdf import PdfReader
-from sqlalchemy import create_engine, text
 
-from kb.collections import apply_item_action, get_collection
+from kb.collections import apply_item_action
 
 STARK, HITZE = "starkregen-beispielstadt", "hitze-stadtbaeume-sensoren"
 RUFBUS = "rufbus-landgemeinde"
@@ -195,18 +194,6 @@ def test_item_actions_are_pure():
     assert [i["slug"] for i in apply_item_action(items, "b", "up")] == ["b", "a", "c"]
     assert apply_item_action(items, "b", "note", " neu ")[1]["note"] == "neu"
     assert items[1]["note"] == "x"  # the input list is not changed
-
-
-def test_old_collections_table_gets_the_event_date_column(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'alt.sqlite3'}")
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE collections (id VARCHAR(32) PRIMARY KEY, edit_token "
-                          "VARCHAR(64), title VARCHAR(200), description TEXT, items JSON, "
-                          "created_at DATETIME, updated_at DATETIME)"))
-        conn.execute(text("INSERT INTO collections VALUES ('alt', 't', 'Alte Mappe', '', '[]', "
-                          "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
-    row = get_collection(engine, "alt")
-    assert row.title == "Alte Mappe" and row.event_date is None
 
 
 # -- presenting ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import os
 
 import pytest
 from conftest import FakeEmbedder, make_settings
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from kb.build import build_index
 from kb.db import Base, CaseRow, ChunkRow, make_engine
@@ -24,15 +24,19 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def drop_everything(url):
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
 @pytest.fixture()
 def pg_url():
-    engine = make_engine(PG_URL)
-    Base.metadata.drop_all(engine)
-    engine.dispose()
+    drop_everything(PG_URL)
     yield PG_URL
-    engine = make_engine(PG_URL)
-    Base.metadata.drop_all(engine)
-    engine.dispose()
+    drop_everything(PG_URL)
 
 
 def counts(url):

@@ -676,3 +676,21 @@ def test_api_fuzzing_finds_no_server_errors(sapp, mode):
             failures.append(f"{operation.label}: {exc!s:.300}")
     assert not failures, "\n".join(failures)
     assert calls >= (len(operations) if mode == "positive" else 4)
+
+
+def test_client_address_comes_from_the_trusted_proxy_only(tmp_path):
+    from flask import request
+
+    from kb.settings import Settings
+    from kb.web import create_app
+
+    def seen(trusted):
+        settings = Settings(index_dir=tmp_path / "i", instance_dir=tmp_path / "inst",
+                            secret_key="x", trusted_proxies=trusted, testing=True)
+        app = create_app(settings)
+        app.add_url_rule("/_addr", "addr", lambda: request.remote_addr or "")
+        return app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"},
+                                     environ_base={"REMOTE_ADDR": "127.0.0.1"}).text
+
+    assert seen(0) == "127.0.0.1"  # a forged header changes nothing without a proxy
+    assert seen(1) == "203.0.113.7"

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, g, jsonify, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..cases import DOMAINS, MUNICIPALITY_TYPES, STATES, STATUSES
 from ..errors import KbError
@@ -70,6 +71,10 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["kb"] = kb or KnowledgeBase(settings)
+    if settings.trusted_proxies:
+        # Behind the municipal reverse proxy: client address and scheme from its headers.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import security
     from .api import bp as api_bp

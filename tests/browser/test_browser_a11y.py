@@ -69,6 +69,12 @@ def like_open(d, s):
     assert _css(d, "details.like").get_attribute("open") is not None
 
 
+def leichte_sprache_open(d, s):
+    _open(d, s, "/")
+    _css(d, "details.leichte-sprache > summary").click()
+    assert _css(d, "details.leichte-sprache").get_attribute("open") is not None
+
+
 def search_with_my_collections(d, s):
     _open(d, s, s.edit_path)  # remembers the collection in this browser
     _open(d, s, "/?q=Bus")
@@ -240,9 +246,9 @@ def review_submission(d, s):
 
 
 STATES = [search_empty, search_results, search_no_results, search_error, filters_open,
-          like_open, search_with_my_collections, case_page, about, impressum, datenschutz,
-          barrierefreiheit, leichte_sprache, error_404, error_400, collections_index,
-          collections_errors, collection_editor, collection_editor_saved,
+          like_open, leichte_sprache_open, search_with_my_collections, case_page, about,
+          impressum, datenschutz, barrierefreiheit, leichte_sprache, error_404, error_400,
+          collections_index, collections_errors, collection_editor, collection_editor_saved,
           collection_editor_errors, collection_share, presentation, presentation_case_slide,
           presentation_sources_slide, submit_empty, submit_errors, submit_preview,
           submit_similar, submit_change, submission_confirm, submission_status,

@@ -1,0 +1,1 @@
+"""Alembic schema migrations (run by `kb db upgrade` and at start-up)."""
