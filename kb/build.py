@@ -108,6 +108,7 @@ def build_index(
         chunks[cid] = ChunkInfo(cid, chunk.slug, chunk.ordinal, chunk.section, chunk.text)
         case_chunks.setdefault(chunk.slug, []).append(cid)
     report.chunks_embedded = len(new_chunks)
+    vectors = vectors.optimized()  # exact search, or IVF once the index is large
 
     if not report.changed and previous is not None:
         report.chunks_total = len(chunks)

@@ -8,10 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-BASELINE = "0001"
 _LOCK_KEY = 731_250_001  # PostgreSQL advisory lock: one migrating process at a time
 
 
@@ -38,10 +37,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
         before = MigrationContext.configure(conn).get_current_revision()
-        config = _config(conn)
-        if before is None and inspect(conn).has_table("cases"):
-            # Created by create_all before migrations existed: that schema is the baseline.
-            command.stamp(config, BASELINE)
-        command.upgrade(config, "head")
+        # Databases from before the migrations have no version yet: revision 0001 creates
+        # only their missing tables and 0002 only the missing columns, so plain upgrading
+        # adopts them.
+        command.upgrade(_config(conn), "head")
         after = MigrationContext.configure(conn).get_current_revision()
     return before, after
