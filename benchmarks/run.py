@@ -34,6 +34,8 @@ def main() -> int:
                                              "--compare"])))
     sections.append(("GermanQuAD", run("GermanQuAD", ["benchmarks/germanquad.py"])))
     sections.append(("Suchlatenz", run("Suchlatenz", ["benchmarks/latency.py"])))
+    sections.append(("Skalierung, Indexaufbau und HTTP-Last",
+                     run("Skalierung", ["benchmarks/scale.py"])))
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     text = [f"# Benchmark-Ergebnisse ({stamp})", "",
             "Erzeugt mit `make bench`. Jeder Abschnitt gibt die Ausgabe des Messprogramms wieder.",

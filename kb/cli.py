@@ -157,6 +157,9 @@ def info(ctx):
     click.echo(f"Dimension:     {data['dimension']} (max. {data['max_tokens']} Token je Abschnitt)")
     click.echo(f"Fälle:         {data['cases']}")
     click.echo(f"Abschnitte:    {data['chunks']}")
+    if data["vector_index"]:
+        kind = "exakt" if data["vector_index"] == "exact" else "approximativ (IVF)"
+        click.echo(f"Vektorsuche:   {kind}")
     if data["built_at"]:
         built = dt.datetime.fromisoformat(data["built_at"])
         age = dt.datetime.now(dt.UTC) - built

@@ -115,6 +115,7 @@ class KnowledgeBase:
             "built_at": None,
             "generation": None,
             "index_model": None,
+            "vector_index": None,
         }
         if manifest:
             info.update(
@@ -123,5 +124,6 @@ class KnowledgeBase:
                 built_at=manifest["built_at"],
                 generation=manifest["generation"],
                 index_model=manifest["model"],
+                vector_index=manifest.get("vector_index", "exact"),
             )
         return info

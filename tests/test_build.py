@@ -113,7 +113,7 @@ def test_manifest_describes_the_index(tmp_path, corpus_copy):
     assert manifest["model"] == "fake-embedder" and manifest["dimension"] == 64
     assert manifest["counts"]["cases"] == 5 and manifest["counts"]["chunks"] > 5
     assert len(manifest["content_hash"]) == 64 and manifest["built_at"]
-    assert manifest["package_version"]
+    assert manifest["package_version"] and manifest["vector_index"] == "exact"
 
 
 def test_service_reloads_a_new_generation(tmp_path, corpus_copy):

@@ -170,6 +170,7 @@ def publish(
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "content_hash": content_hash({s: c["source_hash"] for s, c in cases.items()}),
         "counts": {"cases": len(cases), "chunks": len(chunks)},
+        "vector_index": vectors.kind,
         "next_chunk_id": next_chunk_id,
         "case_keys": case_keys,
         "chunking": settings_info,
