@@ -165,6 +165,19 @@ class CollectionRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class FeedbackRow(Base):
+    """A visitor's report of an accessibility barrier (Erklärung zur Barrierefreiheit)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                    index=True)
+    page: Mapped[str] = mapped_column(String(500), default="")
+    message: Mapped[str] = mapped_column(Text)
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+
+
 class EditorCollectionRow(Base):
     """A collection a logged-in editor created or edited, listed for them on /collections."""
 

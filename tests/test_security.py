@@ -302,7 +302,7 @@ def test_session_fixation_and_logout(sapp):
 
 
 # -- authorization matrix --------------------------------------------------------------------------
-EDITOR_ONLY = {"review.queue", "review.show"}
+EDITOR_ONLY = {"review.queue", "review.show", "review.feedback"}
 
 
 @pytest.mark.parametrize("role", ["anonym", "einreichend", "redaktion", "admin"])

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, render_template
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
 
+from ..auth import client_key
+from ..feedback import store_feedback, validate_feedback
 from ..render import render_markdown
+from . import kb_service
 
 bp = Blueprint("legal", __name__)
 
@@ -40,9 +52,9 @@ def installation_text(name: str) -> Markup | None:
     return Markup(render_markdown(text))
 
 
-def _page(name: str):
+def _page(name: str, **extra):
     return render_template(f"legal/{name}.html", title=PAGES[name],
-                           custom=installation_text(name))
+                           custom=installation_text(name), **extra)
 
 
 @bp.get("/impressum")
@@ -57,7 +69,20 @@ def datenschutz():
 
 @bp.get("/barrierefreiheit")
 def barrierefreiheit():
-    return _page("barrierefreiheit")
+    return _page("barrierefreiheit", errors={}, form={}, messages=get_flashed_messages())
+
+
+@bp.post("/barrierefreiheit")
+def feedback():
+    """Take a report of a barrier (the feedback form of the Erklärung zur Barrierefreiheit)."""
+    form = {k: request.form.get(k, "") for k in ("message", "page", "reply_to")}
+    errors = validate_feedback(form)
+    if errors:
+        return _page("barrierefreiheit", errors=errors, form=form), 422
+    client = client_key(current_app.config["SECRET_KEY"], request.remote_addr)
+    store_feedback(kb_service().engine, form, client)
+    flash("Vielen Dank! Ihre Rückmeldung ist angekommen; die Redaktion kümmert sich darum.")
+    return redirect(url_for("legal.barrierefreiheit", _anchor="rueckmeldung"), code=303)
 
 
 @bp.get("/leichte-sprache")

@@ -125,6 +125,15 @@ def logout():
     return redirect(url_for("review.login"), code=303)
 
 
+# -- feedback on barriers -----------------------------------------------------------------------
+@bp.get("/review/rueckmeldungen")
+@editor_required
+def feedback():
+    from ..feedback import list_feedback
+
+    return render_template("review/feedback.html", rows=list_feedback(kb_service().engine))
+
+
 # -- queue and submission -------------------------------------------------------------------------
 @bp.get("/review")
 @editor_required

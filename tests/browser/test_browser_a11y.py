@@ -101,6 +101,33 @@ def barrierefreiheit(d, s):
     _open(d, s, "/barrierefreiheit")
 
 
+def _type(driver, selector, text, tries=3):
+    """Type into a field, retrying if Chrome swaps the node while the page settles."""
+    from selenium.common.exceptions import WebDriverException
+
+    for attempt in range(tries):
+        try:
+            _css(driver, selector).send_keys(text)
+            return
+        except WebDriverException:
+            if attempt == tries - 1:
+                raise
+
+
+def barrier_report_errors(d, s):
+    _open(d, s, "/barrierefreiheit")
+    _type(d, "#fb-reply_to", "keine-adresse")
+    navigating(d, _css(d, ".feedback-form button[type=submit]").click)
+    assert _css(d, ".error-summary")
+
+
+def barrier_report_sent(d, s):
+    _open(d, s, "/barrierefreiheit")
+    _type(d, "#fb-message", "Der Fokus ist auf der Filterliste schwer zu sehen.")
+    navigating(d, _css(d, ".feedback-form button[type=submit]").click)
+    assert "Vielen Dank" in _css(d, ".feedback-form .notice").text
+
+
 def leichte_sprache(d, s):
     _open(d, s, "/leichte-sprache")
 
@@ -247,7 +274,8 @@ def review_submission(d, s):
 
 STATES = [search_empty, search_results, search_no_results, search_error, filters_open,
           like_open, leichte_sprache_open, search_with_my_collections, case_page, about,
-          impressum, datenschutz, barrierefreiheit, leichte_sprache, error_404, error_400,
+          impressum, datenschutz, barrierefreiheit, barrier_report_errors,
+          barrier_report_sent, leichte_sprache, error_404, error_400,
           collections_index, collections_errors, collection_editor, collection_editor_saved,
           collection_editor_errors, collection_share, presentation, presentation_case_slide,
           presentation_sources_slide, submit_empty, submit_errors, submit_preview,
