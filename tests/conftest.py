@@ -51,6 +51,24 @@ class FakeEmbedder:
         return self._vec(text)
 
 
+PG_URL = os.environ.get("KB_TEST_DATABASE_URL", "")
+DB_BACKENDS = ["sqlite", *(["postgresql"] if PG_URL.startswith("postgresql") else [])]
+
+
+def reset_postgres() -> str:
+    """Empty the test PostgreSQL database (tables and migration state); return its URL."""
+    from sqlalchemy import text
+
+    from kb.db import Base, make_engine
+
+    engine = make_engine(PG_URL)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    return PG_URL
+
+
 def make_settings(tmp: Path, content: Path, **kw) -> Settings:
     return Settings(
         content_dir=content,

@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 from click.testing import CliRunner
-from conftest import THESAURUS, FakeEmbedder, make_settings
+from conftest import DB_BACKENDS, THESAURUS, FakeEmbedder, make_settings, reset_postgres
 from sqlalchemy import select, update
 from test_submit_web import FORM, XSS, assert_harmless, csrf, post_form
 
@@ -32,8 +32,9 @@ NEW_DATA = {**NEW, "domains": ["umwelt"], "sources": ["https://www.beispielheim.
 class Site:
     """A site on its own copy of the corpus, with one editor account."""
 
-    def __init__(self, tmp_path, content, embedder):
-        self.settings = make_settings(tmp_path, content, thesaurus=THESAURUS)
+    def __init__(self, tmp_path, content, embedder, database_url=None):
+        self.settings = make_settings(tmp_path, content, thesaurus=THESAURUS,
+                                      database_url=database_url)
         self.kb = KnowledgeBase(self.settings, embedder=embedder)
         self.kb.build()
         self.app = create_app(self.settings, kb=self.kb)
@@ -65,9 +66,13 @@ class Site:
                                                         "kb": self.kb})
 
 
-@pytest.fixture()
-def site(tmp_path, corpus_copy):
-    return Site(tmp_path, corpus_copy, FakeEmbedder())
+@pytest.fixture(params=DB_BACKENDS)
+def site(request, tmp_path, corpus_copy):
+    """The review site on SQLite and, where make test started one, on PostgreSQL."""
+    url = reset_postgres() if request.param == "postgresql" else None
+    site = Site(tmp_path, corpus_copy, FakeEmbedder(), database_url=url)
+    yield site
+    site.kb.close()
 
 
 def act(client, submission_id, action, message="", **extra):
