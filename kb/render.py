@@ -13,9 +13,20 @@ from .text import token_spans
 ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i", "a",
     "blockquote", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "br", "hr",
-    "del", "sup", "sub", "abbr", "dl", "dt", "dd",
+    "del", "sup", "sub", "abbr", "dl", "dt", "dd", "span", "q",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set()}
+# lang marks foreign-language passages for screen readers (<span lang="en">), BITV 2.0 / WCAG 3.1.2.
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set(),
+                      "span": {"lang"}, "q": {"lang"}, "p": {"lang"}, "blockquote": {"lang"},
+                      "li": {"lang"}}
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    """Keep lang only with a well-formed language tag."""
+    if attr == "lang":
+        return value if LANG_RE.match(value) else None
+    return value
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -25,6 +36,7 @@ def _clean(raw_html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
+        attribute_filter=_attribute_filter,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )

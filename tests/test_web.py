@@ -98,3 +98,12 @@ def test_like_boost_reorders_without_filtering(client):
     assert ranked.index(last["slug"]) < len(plain["results"]) - 1
     bad = client.get("/api/v1/search?q=x&like_type=dorf")
     assert bad.status_code == 400
+
+
+def test_foreign_language_passages_keep_a_valid_lang_only():
+    from kb.render import render_markdown
+
+    html = render_markdown('Das Motto <span lang="en">smart city</span> und '
+                           '<span lang="en onmouseover=alert(1)">x</span>')
+    assert '<span lang="en">smart city</span>' in html
+    assert "onmouseover" not in html and html.count("lang=") == 1

@@ -6,7 +6,6 @@ from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
 from ..errors import KbError, QueryError
-from ..queryparse import SIZE_BANDS
 from ..render import highlight, render_markdown
 from ..search import FILTERS, term_matches
 from . import kb_service
@@ -37,8 +36,7 @@ def index():
             error = str(exc)
     status = 400 if error else 200
     return render_template("search.html", q=q, filters=filters, result=result, error=error,
-                           like=like, like_mode=like_mode or "boost", marked=_marked,
-                           size_bands=SIZE_BANDS), status
+                           like=like, like_mode=like_mode or "boost", marked=_marked), status
 
 
 @bp.get("/cases/<slug>")
