@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from conftest import make_settings
+from conftest import DB_BACKENDS, make_settings, reset_postgres
 from sqlalchemy import inspect, text
 
 from kb.cli import main
 from kb.db import Base, init_db, make_engine
 from kb.migrate import current_revision, head_revision, upgrade
 
-URLS = ["sqlite"]
-if os.environ.get("KB_TEST_DATABASE_URL", "").startswith("postgresql"):
-    URLS.append("postgresql")
 
-
-@pytest.fixture(params=URLS)
+@pytest.fixture(params=DB_BACKENDS)
 def url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.sqlite3'}"
-        return
-    pg = os.environ["KB_TEST_DATABASE_URL"]
-    engine = make_engine(pg)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-    yield pg
+    if request.param == "postgresql":
+        return reset_postgres()
+    return f"sqlite:///{tmp_path / 'm.sqlite3'}"
 
 
 def test_fresh_database_is_migrated_to_head_and_matches_the_models(url):

@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import FakeEmbedder, make_settings
-from sqlalchemy import func, select, text
+from conftest import FakeEmbedder, make_settings, reset_postgres
+from sqlalchemy import func, select
 
 from kb.build import build_index
-from kb.db import Base, CaseRow, ChunkRow, make_engine
+from kb.db import CaseRow, ChunkRow, make_engine
 from kb.indexes.store import load_bundle
 from kb.service import KnowledgeBase
 
@@ -24,19 +24,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def drop_everything(url):
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
 @pytest.fixture()
 def pg_url():
-    drop_everything(PG_URL)
-    yield PG_URL
-    drop_everything(PG_URL)
+    yield reset_postgres()
+    reset_postgres()
 
 
 def counts(url):
