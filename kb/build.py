@@ -61,6 +61,7 @@ def build_index(
     rebuild: bool = False,
     progress: bool = False,
     echo: Callable[[str], None] = lambda _msg: None,
+    engine=None,
 ) -> BuildReport:
     """Build or update the indexes from the case files; invalid files are reported, not fatal."""
     started = time.perf_counter()
@@ -110,6 +111,7 @@ def build_index(
     report.chunks_embedded = len(new_chunks)
     vectors = vectors.optimized()  # exact search, or IVF once the index is large
 
+    case_meta = {c.slug: {**c.to_dict(), "source_hash": c.source_hash} for c in cases}
     if not report.changed and previous is not None:
         report.chunks_total = len(chunks)
         report.generation = int(previous["generation"])
@@ -125,7 +127,6 @@ def build_index(
         case_lexical = LexicalIndex.build(
             range(len(case_order)), [case_text(by_slug[s]) for s in case_order], dictionary
         )
-        case_meta = {c.slug: {**c.to_dict(), "source_hash": c.source_hash} for c in cases}
         manifest = publish(
             index_dir,
             previous=read_manifest(index_dir),
@@ -145,20 +146,19 @@ def build_index(
         report.generation = manifest["generation"]
 
     # The mirror is idempotent: it also repairs a database that fell behind the index.
-    engine = make_engine(settings.database)
-    try:
+    # A running service passes its own (migrated) engine; a lone build opens one.
+    own_engine = engine is None
+    if own_engine:
+        engine = make_engine(settings.database)
         init_db(engine)
+    try:
         by_case: dict[str, list[ChunkInfo]] = {}
         for c in chunks.values():
             by_case.setdefault(c.slug, []).append(c)
-        mirror_cases(
-            engine,
-            {c.slug: {**c.to_dict(), "source_hash": c.source_hash} for c in cases},
-            {c.slug: c.body for c in cases},
-            by_case,
-        )
+        mirror_cases(engine, case_meta, {c.slug: c.body for c in cases}, by_case)
     finally:
-        engine.dispose()
+        if own_engine:
+            engine.dispose()
     report.seconds = time.perf_counter() - started
     return report
 

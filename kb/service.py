@@ -73,7 +73,7 @@ class KnowledgeBase:
     # -- operations ------------------------------------------------------------------------
     def build(self, rebuild=False, progress=False, echo=lambda m: None) -> BuildReport:
         return build_index(self.settings, self.embedder, rebuild=rebuild, progress=progress,
-                           echo=echo)
+                           echo=echo, engine=self.engine)
 
     def validate(self, directory=None):
         return load_cases(directory or self.settings.content_dir)

@@ -31,16 +31,16 @@ def _int_arg(name: str, default: int) -> int:
 
 @bp.get("/health")
 def health():
-    info = kb_service().info()
-    kb_service().searcher  # noqa: B018 - loads or reloads the index this worker serves
+    searcher = kb_service().searcher  # loads or reloads the generation this worker serves
+    manifest = searcher.bundle.manifest
     return jsonify({
         "status": "ok",
-        "model": info["model"],
-        "dimension": info["dimension"],
-        "cases": info["cases"],
-        "chunks": info["chunks"],
-        "built_at": info["built_at"],
-        "generation": kb_service().searcher.bundle.generation,
+        "model": searcher.embedder.name,
+        "dimension": searcher.embedder.dimension,
+        "cases": manifest["counts"]["cases"],
+        "chunks": manifest["counts"]["chunks"],
+        "built_at": manifest["built_at"],
+        "generation": searcher.bundle.generation,
         "worker": os.getpid(),
     })
 
