@@ -32,6 +32,9 @@ def main() -> int:
     sections.append(("Entwicklungsset (eval/queries.yaml)",
                      run("Entwicklungsset", ["-m", "kb.cli", "eval", "eval/queries.yaml",
                                              "--compare"])))
+    sections.append(("Kontrollset (eval/heldout.yaml, nicht zum Abstimmen benutzt)",
+                     run("Kontrollset", ["-m", "kb.cli", "eval", "eval/heldout.yaml",
+                                         "--compare"])))
     sections.append(("GermanQuAD", run("GermanQuAD", ["benchmarks/germanquad.py"])))
     sections.append(("Suchlatenz", run("Suchlatenz", ["benchmarks/latency.py"])))
     sections.append(("Skalierung, Indexaufbau und HTTP-Last",

@@ -65,15 +65,16 @@ _STATE_WORDS = {
     "TH": ["thüringen", "thüringisch", "thüringische", "thuringia"],
 }
 _TYPE_WORDS = {
-    "gemeinde": ["gemeinde", "gemeinden", "dorf", "dörfer", "dorfes", "ländlich", "ländliche",
-                 "ländlichen", "village", "villages", "rural"],
+    "gemeinde": ["gemeinde", "gemeinden", "landgemeinde", "landgemeinden", "dorf", "dörfer",
+                 "dorfes", "ländlich", "ländliche", "ländlichen", "village", "villages", "rural"],
     "kreis": ["landkreis", "landkreise", "landkreisen", "kreis", "kreise", "kreisen",
               "county", "counties", "district", "districts"],
     "kreisfreie-stadt": ["großstadt", "großstädte", "großstädten", "kreisfreie", "metropole"],
     "stadt": ["kleinstadt", "kleinstädte", "mittelstadt", "mittelstädte", "kreisstadt"],
     "stadtstaat": ["stadtstaat", "stadtstaaten"],
+    # "Amt" alone is left out: "jedes Amt" means an office far more often than an Amt.
     "verband": ["zweckverband", "zweckverbände", "verband", "verbände", "verbandsgemeinde",
-                "amt", "ämter", "wasserverband", "regionalverband"],
+                "wasserverband", "regionalverband"],
     "land": ["bundesland", "landesamt", "landesebene"],
 }
 
@@ -87,8 +88,59 @@ _STATE_RES = {code: _phrase_re(words) for code, words in _STATE_WORDS.items()}
 _TYPE_RES = {t: _phrase_re(words) for t, words in _TYPE_WORDS.items()}
 
 
+_NUMBER = r"(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:\s*(tausend|tsd\.?|000))?"
+_SIZE_RANGE_RE = re.compile(_NUMBER + r"\s*(?:bis|-|–)\s*" + _NUMBER + r"\s*einwohner")
+_SIZE_BOUND_RE = re.compile(
+    r"(unter|weniger als|bis zu|bis|hoechstens|kleiner als|ueber|mehr als|ab|groesser als|"
+    r"mindestens)\s+" + _NUMBER + r"\s*einwohner")
+_SIZE_EXACT_RE = re.compile(r"(?:rund|etwa|ca\.?|knapp|gut)?\s*" + _NUMBER + r"\s*einwohner")
+_BELOW = ("unter", "weniger als", "bis zu", "bis", "hoechstens", "kleiner als")
+_SIZE_WORDS = {
+    "klein": ["kleinstadt", "kleinstädte", "kleine gemeinde", "kleinen gemeinde",
+              "kleine gemeinden", "kleinen gemeinden", "landgemeinde", "landgemeinden", "dorf",
+              "dörfer", "small town", "small towns", "small municipality", "village", "villages"],
+    "mittel": ["mittelstadt", "mittelstädte", "mittelgroße stadt", "mittelgroßen stadt",
+               "medium-sized"],
+    "gross": ["großstadt", "großstädte", "großstädten"],
+    "sehr-gross": ["großstadt", "großstädte", "großstädten", "millionenstadt", "metropole",
+                   "metropolen"],
+}
+_SIZE_RES = {band: _phrase_re(words) for band, words in _SIZE_WORDS.items()}
+
+
+def _number(digits: str, unit: str | None) -> int:
+    value = int(re.sub(r"\D", "", digits))
+    return value * 1000 if unit else value
+
+
+def sizes_in(folded: str) -> list[str]:
+    """Size bands a folded query names: "unter 20.000 Einwohnern", "Großstadt", "Dorf".
+
+    Stated numbers win over words ("Großstadt mit mehr als 500.000 Einwohnern" is sehr-gross).
+    """
+    bands: list[str] = []
+    for m in _SIZE_RANGE_RE.finditer(folded):
+        lo, hi = _number(m.group(1), m.group(2)), _number(m.group(3), m.group(4))
+        bands += [b for b, (_l, b_lo, b_hi) in SIZE_BANDS.items() if b_lo < hi and lo < b_hi]
+    rest = _SIZE_RANGE_RE.sub(" ", folded)
+    for m in _SIZE_BOUND_RE.finditer(rest):
+        value = _number(m.group(2), m.group(3))
+        below = m.group(1) in _BELOW
+        bands += [b for b, (_l, lo, hi) in SIZE_BANDS.items()
+                  if (lo < value if below else hi > value)]
+    rest = _SIZE_BOUND_RE.sub(" ", rest)
+    for m in _SIZE_EXACT_RE.finditer(rest):
+        bands.append(size_band(_number(m.group(1), m.group(2))))
+    if not bands:
+        bands = [b for b, rx in _SIZE_RES.items() if rx.search(folded)]
+    return [b for b in SIZE_BANDS if b in bands]
+
+
 def constraints_in(text: str) -> dict[str, list[str]]:
-    """Bundesländer and municipality types a query names ("kleine Gemeinde in Bayern")."""
+    """Bundesländer, municipality types and size bands a query names.
+
+    "kleine Gemeinde in Bayern" → state BY, type gemeinde, size klein.
+    """
     folded = fold(text)
     found: dict[str, list[str]] = {}
     states = [c for c, rx in _STATE_RES.items() if rx.search(folded)]
@@ -99,6 +151,9 @@ def constraints_in(text: str) -> dict[str, list[str]]:
     types = [t for t, rx in _TYPE_RES.items() if rx.search(folded)]
     if types:
         found["type"] = types
+    sizes = sizes_in(folded)
+    if sizes:
+        found["size"] = sizes
     return found
 
 
@@ -127,7 +182,10 @@ class Thesaurus:
 
     def expand(self, query: str, dictionary=frozenset()) -> tuple[list[str], list[str]]:
         """Return (entries used for expansion, names of fired groups) for a query."""
-        q_terms = set(analyze(query, dictionary))
+        return self.expand_terms(set(analyze(query, dictionary)))
+
+    def expand_terms(self, q_terms: set[str]) -> tuple[list[str], list[str]]:
+        """Like expand, for a query that is already analyzed into index terms."""
         if not q_terms:
             return [], []
         added, fired = [], []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from .embedding import BUNDLED_MODEL_ID
 from .errors import NotFoundError, QueryError
 from .queryparse import SIZE_BANDS, Thesaurus, constraints_in, is_english, size_band
 from .settings import DEFAULT_MODEL
+from .spelling import Speller, german_words
 from .text import fold, is_stopword, stem, strip_markdown, token_spans
 
 MAX_QUERY_LENGTH = 1000
@@ -32,22 +34,44 @@ FILTERS = {
 LIKE_FIELDS = ("type", "state", "size")
 # Tuned with `kb eval --compare` on eval/queries.yaml (README, "Suchqualität").
 EXPANSION_WEIGHT = 0.3
-CONSTRAINT_BOOST = 0.2
-ENGLISH_DENSE_WEIGHT = 0.5
+LIKE_BOOST = 0.2  # per matching "Kommunen wie wir" field the asker set
+# Per kind of constraint the query text names itself ("… in Sachsen", "Kleinstadt").
+CONSTRAINT_BOOSTS = {"state": 1.0, "type": 0.2, "size": 0.2}
+CORRECTION_WEIGHT = 1.0
 FUSION = "convex"
+LONG_QUERY_TERMS = 12  # analyzed terms; more than this is a problem description, not keywords
+_WORD_RE = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the lexical and dense rankings in reciprocal rank fusion."""
+    """Weights of the lexical and dense rankings in the fusion, a property of the model.
+
+    `english` and `long` replace the dense weight for English queries and for long German
+    problem descriptions, where a model may be much better or worse than on average.
+    """
 
     lexical: float
     dense: float
+    english: float | None = None
+    long: float | None = None
+
+    def dense_for(self, text: str, n_terms: int) -> float:
+        """The dense weight for one query (the fusion modes keep their fixed weights)."""
+        if self.dense <= 0 or self.lexical <= 0:
+            return self.dense
+        if self.english is not None and is_english(text):
+            return self.english
+        if self.long is not None and n_terms > LONG_QUERY_TERMS:
+            return self.long
+        return self.dense
 
 
-# Chosen from `kb eval --compare` on eval/queries.yaml (see README, "Suchqualität").
+# Chosen from `kb eval --compare` on eval/queries.yaml and checked on eval/heldout.yaml
+# (see README, "Suchqualität"). The bundled model knows English only: it helps with English
+# questions and short German keywords, and only adds noise to long German descriptions.
 MODEL_WEIGHTS = {
-    BUNDLED_MODEL_ID: FusionWeights(lexical=1.0, dense=0.2),
+    BUNDLED_MODEL_ID: FusionWeights(lexical=1.0, dense=0.2, english=0.8, long=0.0),
     DEFAULT_MODEL: FusionWeights(lexical=1.0, dense=1.0),
 }
 DEFAULT_WEIGHTS = FusionWeights(lexical=1.0, dense=1.0)
@@ -172,21 +196,6 @@ def fuse(runs) -> dict:
     return rrf([(w, [k if isinstance(k, str) else int(k) for k in keys]) for w, keys, _ in runs])
 
 
-def group_by_case(
-    scored: dict[int, float], chunk_slug: dict[int, str]
-) -> list[tuple[str, float, list[int]]]:
-    """Group chunk scores by case: the best chunk's score wins; chunks best first."""
-    by_case: dict[str, list[tuple[float, int]]] = {}
-    for cid, score in scored.items():
-        by_case.setdefault(chunk_slug[cid], []).append((score, cid))
-    grouped = []
-    for slug, items in by_case.items():
-        items.sort(key=lambda x: (-x[0], x[1]))
-        grouped.append((slug, items[0][0], [cid for _, cid in items]))
-    grouped.sort(key=lambda g: (-g[1], g[0]))
-    return grouped
-
-
 def facet_counts(metas: list[dict], filters: dict[str, list[str]]) -> dict[str, dict[str, int]]:
     """Counts per facet value; each facet counts under all *other* filters (combinable)."""
     facets: dict[str, dict[str, int]] = {}
@@ -203,12 +212,16 @@ def facet_counts(metas: list[dict], filters: dict[str, list[str]]) -> dict[str, 
     return facets
 
 
-def boost(grouped, cases: dict, prefer: dict[str, list[str]]):
-    """Rank cases that match the asker's own kind of municipality higher (not exclusively)."""
+def boost(grouped, cases: dict, prefer: dict[str, tuple[list[str], float]]):
+    """Rank cases that match the asker's own kind of municipality higher (not exclusively).
+
+    `prefer` maps a filter name to (wanted values, boost); each matching name adds its boost.
+    """
     boosted = []
     for slug, score, cids in grouped:
-        n = sum(matches(cases[slug], {name: values}) for name, values in prefer.items())
-        boosted.append((slug, score * (1.0 + CONSTRAINT_BOOST * n), cids))
+        factor = 1.0 + sum(weight for name, (values, weight) in prefer.items()
+                           if matches(cases[slug], {name: values}))
+        boosted.append((slug, score * factor, cids))
     boosted.sort(key=lambda g: (-g[1], g[0]))
     return boosted
 
@@ -254,21 +267,52 @@ class Searcher:
         self.weights = weights or weights_for(embedder.name)
         self.thesaurus = thesaurus or Thesaurus([])
         self.chunk_slug = {cid: c.slug for cid, c in bundle.chunks.items()}
+        self._speller: Speller | None = None
         for meta in bundle.cases.values():
             meta["size_band"] = size_band(meta.get("population"))
         faiss.omp_set_num_threads(1)  # single queries are faster without OpenMP fan-out
 
+    @property
+    def speller(self) -> Speller:
+        """Built on first use: most queries have no unknown words."""
+        if self._speller is None:
+            lexical = self.bundle.lexical
+
+            def frequency(word: str) -> int:
+                tid = lexical.term_index.get(stem(word))
+                return 0 if tid is None else int(lexical.indptr[tid + 1] - lexical.indptr[tid])
+
+            self._speller = Speller(lexical.dictionary, lexical.term_index.__contains__,
+                                    frequency, german_words())
+        return self._speller
+
+    def surface_form(self, folded: str) -> str:
+        """How the corpus writes a folded word ("fruehwarnung" → "Frühwarnung")."""
+        lexical = self.bundle.lexical
+        tid = lexical.term_index.get(stem(folded))
+        if tid is not None:
+            start = int(lexical.indptr[tid])
+            for row in lexical.postings[start:start + 3]:
+                chunk = self.bundle.chunks.get(int(lexical.chunk_ids[row]))
+                for token in _WORD_RE.findall(chunk.text if chunk else ""):
+                    if fold(token) == folded:
+                        return token
+        return folded
+
     def _rank(self, query: Query, weights: FusionWeights):
         """Score chunks (for passages) and cases (for the ranking) with both signals."""
         lexical = self.bundle.lexical
-        weighted = dict.fromkeys(lexical.query_terms(query.text), 1.0)
-        expansions, fired = self.thesaurus.expand(query.text, lexical.dictionary)
+        own = lexical.query_terms(query.text)
+        weighted = dict.fromkeys(own, 1.0)
+        corrections = {} if is_english(query.text) else self.speller.correct(query.text)
+        for right in corrections.values():
+            for term in lexical.query_terms(right):
+                weighted.setdefault(term, CORRECTION_WEIGHT)
+        expansions, fired = self.thesaurus.expand_terms(set(weighted))
         for entry in expansions:
             for term in lexical.query_terms(entry):
                 weighted.setdefault(term, EXPANSION_WEIGHT)
-        dense_weight = weights.dense
-        if weights.dense > 0 and weights.lexical > 0 and is_english(query.text):
-            dense_weight = max(dense_weight, ENGLISH_DENSE_WEIGHT)
+        dense_weight = weights.dense_for(query.text, len(own))
         chunk_runs, case_runs = [], []
         if weights.lexical > 0 and weighted:
             ids, scores = lexical.search(weighted, CANDIDATES)
@@ -280,32 +324,29 @@ class Searcher:
             vector = self.embedder.encode_query(query.text)
             ids, scores = self.bundle.vectors.search(vector, CANDIDATES)
             chunk_runs.append((dense_weight, ids, scores))
-            best: dict[str, float] = {}
-            for cid, score in zip(ids, scores, strict=True):
-                slug = self.chunk_slug[int(cid)]
-                best.setdefault(slug, float(score))  # ids come best first
-            case_runs.append((dense_weight, list(best), list(best.values())))
-        return set(weighted), fuse(chunk_runs), fuse(case_runs), fired
+            case_runs.append((dense_weight, *self._best_per_case(ids, scores)))
+        corrected = [self.surface_form(right) for right in corrections.values()]
+        return set(weighted), fuse(chunk_runs), fuse(case_runs), fired, corrected
 
     def search(self, query: Query, mode: str = "fused") -> dict:
         """Run the pipeline and return the search object of INTERFACES.md."""
         started = time.perf_counter()
         weights = MODES.get(mode) or self.weights
-        terms, chunk_scores, case_scores, fired = self._rank(query, weights)
+        terms, chunk_scores, case_scores, fired, corrected = self._rank(query, weights)
         passages: dict[str, list[int]] = {}
         for cid in sorted(chunk_scores, key=lambda c: (-chunk_scores[c], c)):
             passages.setdefault(self.chunk_slug[cid], []).append(cid)
         grouped = sorted(((s, score, passages.get(s, [])) for s, score in case_scores.items()),
                          key=lambda g: (-g[1], g[0]))
         cases = self.bundle.cases
-        prefer = {k: [v] for k, v in query.like.items()}
+        prefer = {k: ([v], LIKE_BOOST) for k, v in query.like.items()}
         filters = dict(query.filters)
         if query.like_mode == "filter":
-            filters.update(prefer)
+            filters.update({k: [v] for k, v in query.like.items()})
             prefer = {}
         if mode == "fused":
             for name, values in constraints_in(query.text).items():
-                prefer.setdefault(name, values)
+                prefer.setdefault(name, (values, CONSTRAINT_BOOSTS[name]))
         if prefer:
             grouped = boost(grouped, cases, prefer)
         all_metas = [cases[slug] for slug, _, _ in grouped]
@@ -320,6 +361,7 @@ class Searcher:
             "filters": filters,
             "like": query.like,
             "expansions": fired,
+            "corrections": corrected,
             "terms": sorted(terms),
         }
 
@@ -344,21 +386,34 @@ class Searcher:
         }
 
     def similar(self, slug: str, top_k: int = 5) -> list[dict]:
-        """Cases most like this one (its mean chunk vector and its key terms), itself excluded."""
+        """Cases most like this one: its mean chunk vector and its key terms, fused like search.
+
+        Both signals rank whole cases (the best chunk per case for the vector, the case-level
+        BM25 index for the terms), fused with the same method and weights as the search.
+        """
         if slug not in self.bundle.cases:
             raise NotFoundError(f"Den Fall „{slug}“ gibt es nicht.")
+        runs = []
         ids = self.bundle.case_chunks.get(slug, [])
-        rankings = []
         if ids:
             mean = np.mean([self.bundle.vectors.reconstruct(i) for i in ids], axis=0)
             mean /= max(float(np.linalg.norm(mean)), 1e-9)
-            vids, _ = self.bundle.vectors.search(mean, CANDIDATES)
-            rankings.append((self.weights.dense or 0.3, [int(i) for i in vids]))
+            vids, vscores = self.bundle.vectors.search(mean, CANDIDATES)
+            runs.append((self.weights.dense, *self._best_per_case(vids, vscores)))
         meta = self.bundle.cases[slug]
         text = " ".join([meta["title"], meta["summary"], " ".join(meta.get("tags", []))])
-        terms = {t: 1.0 for t in self.bundle.lexical.query_terms(text)}
+        terms = dict.fromkeys(self.bundle.lexical.query_terms(text), 1.0)
         if terms:
-            lids, _ = self.bundle.lexical.search(terms, CANDIDATES)
-            rankings.append((self.weights.lexical or 0.3, [int(i) for i in lids]))
-        grouped = [g for g in group_by_case(rrf(rankings), self.chunk_slug) if g[0] != slug]
-        return [self._result(s, score, [], set()) for s, score, _ in grouped[:top_k]]
+            case_ids, case_scores = self.bundle.case_lexical.search(terms, CANDIDATES)
+            slugs = [self.bundle.case_order[int(i)] for i in case_ids]
+            runs.append((self.weights.lexical, slugs, case_scores))
+        scored = fuse(runs)
+        ranked = sorted((s for s in scored if s != slug), key=lambda s: (-scored[s], s))
+        return [self._result(s, scored[s], [], set()) for s in ranked[:top_k]]
+
+    def _best_per_case(self, chunk_ids, scores) -> tuple[list[str], list[float]]:
+        """Case slugs with their best chunk's score, from chunk ids given best first."""
+        best: dict[str, float] = {}
+        for cid, score in zip(chunk_ids, scores, strict=True):
+            best.setdefault(self.chunk_slug[int(cid)], float(score))
+        return list(best), list(best.values())

@@ -24,6 +24,15 @@ def test_search_shape_and_hit(client):
     assert set(data["facets"]) == {"domain", "state", "type", "status", "size"}
 
 
+def test_misspelled_words_are_searched_as_the_corpus_word(client):
+    data = client.get("/api/v1/search", query_string={"q": "Bodenfeuhte Stadtbäume"}).get_json()
+    assert data["corrections"] == ["Bodenfeuchte"]
+    assert data["results"][0]["slug"] == "hitze-stadtbaeume-sensoren"
+    # Correct words, even ones no case uses, are not "corrected".
+    data = client.get("/api/v1/search", query_string={"q": "Unsere Leute gießen Bäume"}).get_json()
+    assert data["corrections"] == []
+
+
 def test_search_filters(client):
     data = client.get("/api/v1/search?q=Stadt&state=BY&state=TH").get_json()
     assert data["results"] and all(r["state"] in {"BY", "TH"} for r in data["results"])

@@ -56,15 +56,26 @@ def test_bad_judgment_files_raise_clear_errors(tmp_path, text):
         load_judgments(path)
 
 
-def test_shipped_dev_set_is_complete():
+@pytest.mark.parametrize(("name", "minimum"), [("queries.yaml", 60), ("heldout.yaml", 40)])
+def test_shipped_query_sets_are_complete(name, minimum):
     from pathlib import Path
 
     from kb.cases import load_cases
 
     root = Path(__file__).parents[1]
-    judged = load_judgments(root / "eval" / "queries.yaml")
+    judged = load_judgments(root / "eval" / name)
     slugs = {c.slug for c in load_cases(root / "content" / "cases")[0]}
-    assert len(judged) >= 60
+    assert len(judged) >= minimum
     assert all(set(j.relevant) <= slugs for j in judged)
+    assert all(2 in j.relevant.values() for j in judged)
     assert {j.category for j in judged} == {"problem", "keywords", "typo", "english",
                                             "constraint", "process"}
+
+
+def test_held_out_queries_are_not_copies_of_the_dev_set():
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    dev = {j.query.casefold() for j in load_judgments(root / "eval" / "queries.yaml")}
+    held = {j.query.casefold() for j in load_judgments(root / "eval" / "heldout.yaml")}
+    assert not dev & held

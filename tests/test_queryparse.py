@@ -18,16 +18,35 @@ def test_is_english(text, english):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("kleine Gemeinde in Bayern Bürgerbeteiligung", {"state": ["BY"], "type": ["gemeinde"]}),
+    ("kleine Gemeinde in Bayern Bürgerbeteiligung",
+     {"state": ["BY"], "type": ["gemeinde"], "size": ["klein"]}),
     ("Landkreis Hochwasser Pegel", {"type": ["kreis"]}),
     ("Projekte in Sachsen zur Mobilität", {"state": ["SN"]}),
     ("Sachsen-Anhalt Stadtplanung", {"state": ["ST"]}),
     ("Wärmeplanung in NRW", {"state": ["NW"]}),
     ("Tiefbauamt plant Straßen", {}),
+    ("Bei uns führt jedes Amt eigene Listen", {}),
     ("Starkregen", {}),
+    ("kleine Landgemeinde in Bayern", {"state": ["BY"], "type": ["gemeinde"], "size": ["klein"]}),
+    ("Großstadt Verkehr", {"type": ["kreisfreie-stadt"], "size": ["gross", "sehr-gross"]}),
 ])
 def test_constraints_in(text, expected):
     assert constraints_in(text) == expected
+
+
+@pytest.mark.parametrize(("text", "bands"), [
+    ("Kleinstadt unter 20.000 Einwohnern", ["klein"]),
+    ("Großstadt mit mehr als 500.000 Einwohnern", ["sehr-gross"]),  # the number wins
+    ("Mittelstadt mit 20.000 bis 60.000 Einwohnern", ["mittel"]),
+    ("Stadt mit 80 000 Einwohnern", ["mittel"]),
+    ("Gemeinde mit 5 Tsd. Einwohnern", ["klein"]),
+    ("Kommune mit rund 150000 Einwohnern", ["gross"]),
+    ("ab 100.000 Einwohner", ["gross", "sehr-gross"]),
+    ("Millionenstadt", ["sehr-gross"]),
+    ("Wärmeplanung mit 100 Gigawattstunden", None),
+])
+def test_size_constraints(text, bands):
+    assert constraints_in(text).get("size") == bands
 
 
 @pytest.mark.parametrize(("population", "band"), [

@@ -1,12 +1,14 @@
-"""Pure parts of the query pipeline: validation, filters, fusion, grouping, facets, excerpts."""
+"""Pure parts of the query pipeline: validation, filters, fusion, facets, excerpts."""
 
 import pytest
 
 from kb.errors import QueryError
 from kb.search import (
+    LONG_QUERY_TERMS,
+    FusionWeights,
+    boost,
     excerpt,
     facet_counts,
-    group_by_case,
     matches,
     parse_filters,
     parse_query,
@@ -77,11 +79,6 @@ def test_rrf_weights_and_ranks():
     assert rrf([(0.0, [1, 2])]) == {}
 
 
-def test_group_by_case_best_chunk_wins():
-    grouped = group_by_case({1: 0.5, 2: 0.9, 3: 0.7}, {1: "a", 2: "b", 3: "a"})
-    assert grouped == [("b", 0.9, [2]), ("a", 0.7, [3, 1])]
-
-
 def test_excerpt_centres_on_the_first_match():
     text = " ".join(["Füllwort"] * 100 + ["Starkregen", "trifft", "Keller"] + ["Ende"] * 100)
     snippet = excerpt(text, {stem("starkregen")}, width=120)
@@ -95,3 +92,23 @@ def test_term_matches_stems_and_compound_parts():
     assert term_matches("starkregengefahrenkarte", terms)
     assert not term_matches("und", terms)
     assert not term_matches("regen", {stem("starkregen")})
+
+
+def test_dense_weight_depends_on_the_query():
+    weights = FusionWeights(lexical=1.0, dense=0.2, english=0.8, long=0.0)
+    assert weights.dense_for("Starkregen Gefahrenkarte", 2) == 0.2
+    assert weights.dense_for("flood early warning for small rivers", 5) == 0.8
+    assert weights.dense_for("lange deutsche Problembeschreibung", LONG_QUERY_TERMS + 1) == 0.0
+    plain = FusionWeights(lexical=1.0, dense=1.0)
+    assert plain.dense_for("flood early warning for small rivers", 40) == 1.0
+    # The fixed comparison modes keep their weights.
+    assert FusionWeights(lexical=1.0, dense=0.0, english=0.8).dense_for("the flood map", 3) == 0
+    assert FusionWeights(lexical=0.0, dense=1.0, long=0.0).dense_for("x " * 40, 40) == 1.0
+
+
+def test_boost_adds_one_weight_per_matching_constraint():
+    cases = {"a": {"state": "SN", "municipality_type": "stadt"},
+             "b": {"state": "BY", "municipality_type": "stadt"}}
+    grouped = [("b", 1.0, []), ("a", 0.6, [])]
+    ranked = boost(grouped, cases, {"state": (["SN"], 1.0), "type": (["stadt"], 0.2)})
+    assert [(slug, round(score, 2)) for slug, score, _ in ranked] == [("a", 1.32), ("b", 1.2)]

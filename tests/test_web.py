@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from kb.search import LIKE_BOOST
+
 
 def test_start_page(client):
     resp = client.get("/")
@@ -87,6 +89,11 @@ def test_search_shows_expansions_and_keeps_like_fields(client):
     assert "1 Fall gefunden" in html  # only Stadt + NW + mittel: the Beispielstadt
 
 
+def test_search_page_names_the_corrected_words(client):
+    html = client.get("/?q=Bodenfeuhte").get_data(as_text=True)
+    assert "gesucht wurde auch nach: Bodenfeuchte" in html
+
+
 def test_like_boost_reorders_without_filtering(client):
     plain = client.get("/api/v1/search?q=Daten+Stadt+Planung&top_k=5").get_json()
     last = plain["results"][-1]
@@ -94,8 +101,15 @@ def test_like_boost_reorders_without_filtering(client):
         "q": "Daten Stadt Planung", "top_k": 5, "like_type": last["municipality_type"],
         "like_state": last["state"]}).get_json()
     assert boosted["total"] == plain["total"]
+    before = {r["slug"]: r["score"] for r in plain["results"]}
+    after = {r["slug"]: r["score"] for r in boosted["results"]}
+    factor = 1 + 2 * LIKE_BOOST  # type and Bundesland both match
+    assert after[last["slug"]] == pytest.approx(before[last["slug"]] * factor, rel=1e-4)
+    for r in boosted["results"]:
+        if r["municipality_type"] != last["municipality_type"] and r["state"] != last["state"]:
+            assert r["score"] == before[r["slug"]]  # the others keep their scores
     ranked = [r["slug"] for r in boosted["results"]]
-    assert ranked.index(last["slug"]) < len(plain["results"]) - 1
+    assert ranked == sorted(after, key=lambda slug: -after[slug])
     bad = client.get("/api/v1/search?q=x&like_type=dorf")
     assert bad.status_code == 400
 

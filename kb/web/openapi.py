@@ -139,6 +139,11 @@ def openapi_spec() -> dict:
                     "score": {"type": "number"},
                     "snippets": {"type": "array", "items": {"type": "object", "properties": {
                         "section": {"type": "string"}, "text": {"type": "string"}}}}}}},
-                "facets": {"type": "object"}}},
+                "facets": {"type": "object"},
+                "expansions": {"type": "array", "items": {"type": "string"},
+                               "description": "Thesaurus-Gruppen, nach denen auch gesucht wurde"},
+                "corrections": {"type": "array", "items": {"type": "string"},
+                                "description": "Wörter des Bestands, nach denen für "
+                                               "unbekannte (vertippte) Wörter gesucht wurde"}}},
         }},
     }
