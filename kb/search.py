@@ -71,7 +71,7 @@ class FusionWeights:
 # (see README, "Suchqualität"). The bundled model knows English only: it helps with English
 # questions and short German keywords, and only adds noise to long German descriptions.
 MODEL_WEIGHTS = {
-    BUNDLED_MODEL_ID: FusionWeights(lexical=1.0, dense=0.2, english=0.8, long=0.0),
+    BUNDLED_MODEL_ID: FusionWeights(lexical=1.0, dense=0.15, english=0.5, long=0.0),
     DEFAULT_MODEL: FusionWeights(lexical=1.0, dense=1.0),
 }
 DEFAULT_WEIGHTS = FusionWeights(lexical=1.0, dense=1.0)
@@ -174,6 +174,17 @@ def rrf(rankings: list[tuple[float, list[int]]], k: int = RRF_K) -> dict[int, fl
         for rank, item in enumerate(ids):
             fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
     return fused
+
+
+def above_weakest(scores) -> np.ndarray:
+    """Similarities (best first) as distances above the weakest candidate's.
+
+    BM25 has a natural zero, cosine similarity has none: with this model every chunk scores
+    0.1 to 0.5, so max-normalizing alone would add a near-constant. Shifted, the dense signal
+    spans 0 to 1 over its candidates like the lexical one (min-max normalization).
+    """
+    scores = np.asarray(scores, dtype="float32")
+    return scores - scores[-1] if len(scores) else scores
 
 
 def convex(runs) -> dict:
@@ -323,8 +334,9 @@ class Searcher:
         if dense_weight > 0:
             vector = self.embedder.encode_query(query.text)
             ids, scores = self.bundle.vectors.search(vector, CANDIDATES)
-            chunk_runs.append((dense_weight, ids, scores))
-            case_runs.append((dense_weight, *self._best_per_case(ids, scores)))
+            chunk_runs.append((dense_weight, ids, above_weakest(scores)))
+            slugs, best = self._best_per_case(ids, scores)
+            case_runs.append((dense_weight, slugs, above_weakest(best)))
         corrected = [self.surface_form(right) for right in corrections.values()]
         return set(weighted), fuse(chunk_runs), fuse(case_runs), fired, corrected
 
@@ -399,7 +411,8 @@ class Searcher:
             mean = np.mean([self.bundle.vectors.reconstruct(i) for i in ids], axis=0)
             mean /= max(float(np.linalg.norm(mean)), 1e-9)
             vids, vscores = self.bundle.vectors.search(mean, CANDIDATES)
-            runs.append((self.weights.dense, *self._best_per_case(vids, vscores)))
+            slugs, best = self._best_per_case(vids, vscores)
+            runs.append((self.weights.dense, slugs, above_weakest(best)))
         meta = self.bundle.cases[slug]
         text = " ".join([meta["title"], meta["summary"], " ".join(meta.get("tags", []))])
         terms = dict.fromkeys(self.bundle.lexical.query_terms(text), 1.0)
