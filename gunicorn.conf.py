@@ -29,8 +29,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def post_worker_init(worker):
-    """Load model and index now, so the first visitor does not wait for them."""
+    """Load model, index and word list now, so the first visitor does not wait for them."""
     try:
-        worker.wsgi.extensions["kb"].searcher  # noqa: B018 - loads on access
+        worker.wsgi.extensions["kb"].searcher.speller  # noqa: B018 - loads on access
     except Exception as exc:  # noqa: BLE001 - the error pages explain it per request
         worker.log.warning("Index noch nicht geladen: %s", exc)

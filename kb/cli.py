@@ -138,6 +138,11 @@ def search(ctx, query, top_k, domain, state, type_, status, as_json):
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     click.echo(f"{result['total']} Treffer für „{result['query']}“ ({result['took_ms']} ms)")
+    if result.get("corrections"):
+        click.echo("Unbekannte Wörter, gesucht wurde auch nach: "
+                   + ", ".join(result["corrections"]))
+    if result.get("expansions"):
+        click.echo("Auch gesucht nach: " + ", ".join(result["expansions"]))
     for rank, hit in enumerate(result["results"], 1):
         click.echo(f"\n{rank}. {hit['title']}")
         click.echo(f"   {hit['municipality']} ({STATES[hit['state']]}) · "

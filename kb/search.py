@@ -279,6 +279,7 @@ class Searcher:
         self.thesaurus = thesaurus or Thesaurus([])
         self.chunk_slug = {cid: c.slug for cid, c in bundle.chunks.items()}
         self._speller: Speller | None = None
+        self._entry_cache: dict[str, list[str]] = {}
         for meta in bundle.cases.values():
             meta["size_band"] = size_band(meta.get("population"))
         faiss.omp_set_num_threads(1)  # single queries are faster without OpenMP fan-out
@@ -310,6 +311,13 @@ class Searcher:
                         return token
         return folded
 
+    def _entry_terms(self, entry: str) -> list[str]:
+        """Index terms of a thesaurus entry, analyzed once per searcher."""
+        terms = self._entry_cache.get(entry)
+        if terms is None:
+            terms = self._entry_cache[entry] = self.bundle.lexical.query_terms(entry)
+        return terms
+
     def _rank(self, query: Query, weights: FusionWeights):
         """Score chunks (for passages) and cases (for the ranking) with both signals."""
         lexical = self.bundle.lexical
@@ -321,7 +329,7 @@ class Searcher:
                 weighted.setdefault(term, CORRECTION_WEIGHT)
         expansions, fired = self.thesaurus.expand_terms(set(weighted))
         for entry in expansions:
-            for term in lexical.query_terms(entry):
+            for term in self._entry_terms(entry):
                 weighted.setdefault(term, EXPANSION_WEIGHT)
         dense_weight = weights.dense_for(query.text, len(own))
         chunk_runs, case_runs = [], []

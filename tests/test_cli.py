@@ -64,6 +64,9 @@ def test_cli_search_text_and_errors(built):
     kb, _ = built
     result = run(["search", "Bauantrag online", "--top-k", "2"], kb)
     assert result.exit_code == 0 and "1. Digitaler Bauantrag" in result.output
+    typo = run(["search", "Bodenfeuhte", "--top-k", "1"], kb)
+    assert "gesucht wurde auch nach: Bodenfeuchte" in typo.output
+    assert "1. Bodenfeuchtesensoren" in typo.output
     bad = run(["search", "   "], kb)
     assert bad.exit_code == 1 and "Suchbegriff" in bad.output
     assert run(["search", "x", "--state", "XX"], kb).exit_code == 2

@@ -88,3 +88,26 @@ def test_shipped_thesaurus_loads_and_fires():
     assert len(thesaurus.groups) >= 40
     added, fired = thesaurus.expand("Bei Gewitter laufen die Keller in der Altstadt voll")
     assert any(set(analyze("Starkregen")) <= set(analyze(a)) for a in added), fired
+
+
+def test_shipped_thesaurus_is_consistent():
+    """The editors' rules from the file header: every entry once, no two groups sharing one."""
+    from collections import Counter
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(__file__).parents[1] / "content" / "thesaurus.yaml"
+    groups = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    entries = Counter(str(e).casefold() for g in groups
+                      for key in ("terms", "phrases", "en") for e in g.get(key) or [])
+    assert [e for e, n in entries.items() if n > 1] == []
+    assert all(g.get("name") and g.get("terms") and g.get("en") for g in groups)
+    owner: dict = {}
+    for group in Thesaurus.load(path).groups:
+        for entry, terms in group["entries"]:
+            assert owner.setdefault(terms, group["name"]) == group["name"], entry
+    # A typical everyday question fires the right group, and a plain one fires none.
+    thesaurus = Thesaurus.load(path)
+    assert "Starkregen" in thesaurus.expand("Bei Gewitter laufen unsere Keller voll")[1]
+    assert thesaurus.expand("Guten Tag") == ([], [])
