@@ -88,7 +88,7 @@ _STATE_RES = {code: _phrase_re(words) for code, words in _STATE_WORDS.items()}
 _TYPE_RES = {t: _phrase_re(words) for t, words in _TYPE_WORDS.items()}
 
 
-_NUMBER = r"(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:\s*(tausend|tsd\.?|000))?"
+_NUMBER = r"(\d{1,3}(?:[.\s]\d{3})+|\d+)(?:\s*(tausend|tsd\.?))?"
 _SIZE_RANGE_RE = re.compile(_NUMBER + r"\s*(?:bis|-|–)\s*" + _NUMBER + r"\s*einwohner")
 _SIZE_BOUND_RE = re.compile(
     r"(unter|weniger als|bis zu|bis|hoechstens|kleiner als|ueber|mehr als|ab|groesser als|"
