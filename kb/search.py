@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from .errors import NotFoundError, QueryError
 from .queryparse import SIZE_BANDS, Thesaurus, constraints_in, is_english, size_band
 from .settings import DEFAULT_MODEL
 from .spelling import Speller, german_words
-from .text import fold, is_stopword, stem, strip_markdown, token_spans
+from .text import fold, is_stopword, stem, strip_markdown, token_spans, words
 
 MAX_QUERY_LENGTH = 1000
 MAX_TOP_K = 100
@@ -40,7 +39,6 @@ CONSTRAINT_BOOSTS = {"state": 1.0, "type": 0.2, "size": 0.2}
 CORRECTION_WEIGHT = 1.0
 FUSION = "convex"
 LONG_QUERY_TERMS = 12  # analyzed terms; more than this is a problem description, not keywords
-_WORD_RE = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -306,7 +304,7 @@ class Searcher:
             start = int(lexical.indptr[tid])
             for row in lexical.postings[start:start + 3]:
                 chunk = self.bundle.chunks.get(int(lexical.chunk_ids[row]))
-                for token in _WORD_RE.findall(chunk.text if chunk else ""):
+                for token in words(chunk.text if chunk else ""):
                     if fold(token) == folded:
                         return token
         return folded

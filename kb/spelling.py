@@ -17,13 +17,10 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from .text import fold, is_stopword, split_compound, stem, tokenize
+from .text import fold, fold_umlauts, is_stopword, split_compound, stem, tokenize
 
 MIN_WORD_LENGTH = 5  # shorter words are too often correct and unknown ("Kita", "LoD2")
 LONG_WORD_LENGTH = 8  # from this length on, two edits are allowed
-
-
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +28,7 @@ def german_words() -> frozenset[str]:
     """About 340,000 lowercase German word forms (pyspellchecker's list), also umlaut-folded."""
     resource = importlib.resources.files("spellchecker").joinpath("resources/de.json.gz")
     words = json.loads(gzip.decompress(resource.read_bytes()))
-    return frozenset(words) | frozenset(w.translate(_UMLAUTS) for w in words)
+    return frozenset(words) | frozenset(fold_umlauts(w) for w in words)
 
 
 def max_edits(word: str) -> int:

@@ -44,11 +44,21 @@ _LINKING = ("", "s", "es", "n", "en")
 _stemmer = Stemmer.Stemmer("german")
 
 
+def fold_umlauts(word: str) -> str:
+    """Write ä/ö/ü/ß of a lowercase word as ae/oe/ue/ss (the cheap part of fold)."""
+    return word.translate(_UMLAUTS)
+
+
 def fold(word: str) -> str:
     """Lowercase, write umlauts as ae/oe/ue/ss and drop other accents."""
-    word = word.lower().translate(_UMLAUTS)
+    word = fold_umlauts(word.lower())
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Word tokens (letters and digits) as written, case kept."""
+    return _TOKEN_RE.findall(text)
 
 
 def tokenize(text: str) -> list[str]:
