@@ -1,3 +1,3 @@
 """Praxisatlas Digitale Zwillinge: Wissensbasis kommunaler Praxisbeispiele."""
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"

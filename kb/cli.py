@@ -241,7 +241,10 @@ def serve(ctx, host, port):
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
-@main.command("export", help="Speichert eine Mappe als Präsentation, Handout oder Daten.")
+# ignore_unknown_options: ids of older collections may begin with "-"
+# (``kb export -6Fq… --format pdf``); they are taken as the id, not as options.
+@main.command("export", help="Speichert eine Mappe als Präsentation, Handout oder Daten.",
+              context_settings={"ignore_unknown_options": True})
 @click.argument("collection_id")
 @click.option("--format", "fmt", required=True, type=click.Choice(["pptx", "pdf", "md", "csv"]),
               help="pptx: Präsentation, pdf: Handout, md: Markdown, csv: Tabelle.")

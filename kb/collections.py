@@ -77,10 +77,22 @@ def validate_collection(data, known_slugs) -> list[tuple[str, str]]:
     return errors
 
 
+def new_collection_id() -> str:
+    """A random URL-safe id that starts with a letter or digit.
+
+    An id like ``-6Fq…`` would read as an option on a command line
+    (``kb export -6Fq…``), so such draws are discarded.
+    """
+    while True:
+        candidate = secrets.token_urlsafe(9)
+        if candidate[0].isalnum():
+            return candidate
+
+
 def create_collection(engine, data: dict) -> CollectionRow:
     """Store a new collection with an unguessable edit token."""
     row = CollectionRow(
-        id=secrets.token_urlsafe(9),
+        id=new_collection_id(),
         edit_token=secrets.token_urlsafe(24),
         title=data["title"].strip(),
         description=(data.get("description") or "").strip(),

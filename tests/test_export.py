@@ -15,7 +15,8 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pypdf import PdfReader
 
 from kb.cli import main
-from kb.collections import create_collection
+from kb.collections import create_collection, new_collection_id
+from kb.db import CollectionRow, session_factory
 from kb.export import FORMATS, filename, render
 from kb.export.deck import slide_count
 from kb.export.keypoints import (
@@ -333,6 +334,27 @@ def test_kb_export_writes_each_format(built, tmp_path, fmt):
         assert [r["slug"] for r in read_csv(data)] == ["starkregen-beispielstadt",
                                                        "hitze-stadtbaeume-sensoren"]
     assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
+def test_new_collection_ids_never_look_like_options():
+    # One plain token in 64 starts with "-"; 2,000 draws would hit about 31 of them.
+    ids = [new_collection_id() for _ in range(2000)]
+    assert all(i[0].isalnum() for i in ids)
+    assert len(set(ids)) == len(ids) and all(len(i) == 12 for i in ids)
+
+
+def test_kb_export_accepts_an_older_id_beginning_with_a_dash(built, tmp_path):
+    kb, _ = built
+    with session_factory(kb.engine).begin() as session:
+        session.add(CollectionRow(id="-6Fq_altMappe", edit_token="t" * 32, title="Alte Mappe",
+                                  description="", event_date=None,
+                                  items=[{"slug": "starkregen-beispielstadt", "note": ""}]))
+    target = tmp_path / "alt.csv"
+    result = run_cli(kb, ["export", "-6Fq_altMappe", "--format", "csv", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert [r["slug"] for r in read_csv(target.read_bytes())] == ["starkregen-beispielstadt"]
+    args = ["export", "-6Fq_altMappe", "--format", "csv", "-o", str(target)]
+    assert run_cli(kb, [*args, "--gibts"]).exit_code == 2
 
 
 def test_kb_export_unknown_collection_leaves_file_alone(built, tmp_path):
