@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.spelling import Speller, german_words, max_edits
+from kb.spelling import Speller, WordList, german_words, max_edits
 from kb.text import stem
 
 CORPUS_WORDS = {"hochwasser", "fruehwarnsystem", "stadtwald", "vorrang", "verkehrsmanagement",
@@ -57,6 +57,23 @@ def test_ordinary_german_words_outside_the_corpus_are_not_corrected():
     assert checked.correct_word("Leute") is None
     assert checked.correct_word("hochwaser") == "hochwasser"
     assert checked.correct("Unsere Leute fürchten das Hochwaser") == {"hochwaser": "hochwasser"}
+
+
+def test_word_list_answers_membership_for_its_words_only():
+    words = WordList(["leute", "strasse", "leute", "hochwasser"])
+    assert len(words) == 3
+    assert "leute" in words and "strasse" in words and "hochwasser" in words
+    assert "Leute" not in words and "hochwaser" not in words and "" not in words
+    assert 17 not in words
+    assert "x" not in WordList([])
+
+
+def test_general_word_list_is_folded_like_query_words():
+    general = german_words()
+    # Stored folded: umlauts and ß as the analyzer writes them, never as typed.
+    assert "groesse" in general and "strasse" in general and "fuerchten" in general
+    assert "größe" not in general
+    assert "hochwaser" not in general
 
 
 def test_longer_words_allow_two_edits():
