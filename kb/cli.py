@@ -124,6 +124,10 @@ def _filter_options(fn):
     return fn
 
 
+ONLY_SIMILAR = ("Kein Fall enthält eines der Suchwörter. Die folgenden ähneln der Anfrage nur "
+                "inhaltlich (Vektorsuche) und passen womöglich nicht.")
+
+
 @main.command(help="Sucht Fälle und gibt sie nach Relevanz geordnet aus.")
 @click.argument("query")
 @click.option("--top-k", default=10, show_default=True, help="Anzahl der Treffer.")
@@ -137,7 +141,11 @@ def search(ctx, query, top_k, domain, state, type_, status, as_json):
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{result['total']} Treffer für „{result['query']}“ ({result['took_ms']} ms)")
+    if result.get("only_similar"):
+        click.echo(f"Keine Treffer für „{result['query']}“ ({result['took_ms']} ms)")
+        click.echo(ONLY_SIMILAR)
+    else:
+        click.echo(f"{result['total']} Treffer für „{result['query']}“ ({result['took_ms']} ms)")
     if result.get("corrections"):
         click.echo("Unbekannte Wörter, gesucht wurde auch nach: "
                    + ", ".join(result["corrections"]))

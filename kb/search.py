@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import faiss
 import numpy as np
@@ -266,6 +267,17 @@ def term_matches(token: str, terms: set[str]) -> bool:
     return len(folded) >= 6 and any(len(t) >= 5 and t in folded for t in terms)
 
 
+class Ranking(NamedTuple):
+    """What _rank found: search terms, fused chunk and case scores, and how they came about."""
+
+    terms: set[str]
+    chunks: dict
+    cases: dict
+    expansions: list[str]
+    corrections: list[str]
+    word_cases: int | None  # cases holding a search word; None if words were not looked up
+
+
 class Searcher:
     """Searches one loaded index generation with one embedder."""
 
@@ -316,7 +328,7 @@ class Searcher:
             terms = self._entry_cache[entry] = self.bundle.lexical.query_terms(entry)
         return terms
 
-    def _rank(self, query: Query, weights: FusionWeights):
+    def _rank(self, query: Query, weights: FusionWeights) -> Ranking:
         """Score chunks (for passages) and cases (for the ranking) with both signals."""
         lexical = self.bundle.lexical
         own = lexical.query_terms(query.text)
@@ -331,12 +343,14 @@ class Searcher:
                 weighted.setdefault(term, EXPANSION_WEIGHT)
         dense_weight = weights.dense_for(query.text, len(own))
         chunk_runs, case_runs = [], []
+        word_cases = 0 if weights.lexical > 0 else None
         if weights.lexical > 0 and weighted:
             ids, scores = lexical.search(weighted, CANDIDATES)
             chunk_runs.append((weights.lexical, ids, scores))
             case_ids, case_scores = self.bundle.case_lexical.search(weighted, CANDIDATES)
             slugs = [self.bundle.case_order[int(i)] for i in case_ids]
             case_runs.append((weights.lexical, slugs, case_scores))
+            word_cases = len(slugs)
         if dense_weight > 0:
             vector = self.embedder.encode_query(query.text)
             ids, scores = self.bundle.vectors.search(vector, CANDIDATES)
@@ -344,13 +358,15 @@ class Searcher:
             slugs, best = self._best_per_case(ids, scores)
             case_runs.append((dense_weight, slugs, above_weakest(best)))
         corrected = [self.surface_form(right) for right in corrections.values()]
-        return set(weighted), fuse(chunk_runs), fuse(case_runs), fired, corrected
+        return Ranking(set(weighted), fuse(chunk_runs), fuse(case_runs), fired, corrected,
+                       word_cases)
 
     def search(self, query: Query, mode: str = "fused") -> dict:
         """Run the pipeline and return the search object of INTERFACES.md."""
         started = time.perf_counter()
         weights = MODES.get(mode) or self.weights
-        terms, chunk_scores, case_scores, fired, corrected = self._rank(query, weights)
+        ranking = self._rank(query, weights)
+        terms, chunk_scores, case_scores = ranking.terms, ranking.chunks, ranking.cases
         passages: dict[str, list[int]] = {}
         for cid in sorted(chunk_scores, key=lambda c: (-chunk_scores[c], c)):
             passages.setdefault(self.chunk_slug[cid], []).append(cid)
@@ -378,9 +394,12 @@ class Searcher:
             "facets": facet_counts(all_metas, filters),
             "filters": filters,
             "like": query.like,
-            "expansions": fired,
-            "corrections": corrected,
+            "expansions": ranking.expansions,
+            "corrections": ranking.corrections,
             "terms": sorted(terms),
+            # No case holds any search word (own, corrected or expanded): every result was found
+            # by the vector search alone, as the nearest in meaning.
+            "only_similar": ranking.word_cases == 0 and bool(hits),
         }
 
     def _result(self, slug: str, score: float, chunk_ids: list[int], terms: set[str]) -> dict:

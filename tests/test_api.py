@@ -2,6 +2,8 @@
 
 import pytest
 
+from kb.search import Query
+
 SEARCH_KEYS = {"query", "total", "took_ms", "results", "facets"}
 RESULT_KEYS = {"slug", "title", "municipality", "state", "domains", "status", "summary",
                "score", "snippets"}
@@ -31,6 +33,21 @@ def test_misspelled_words_are_searched_as_the_corpus_word(client):
     # Correct words, even ones no case uses, are not "corrected".
     data = client.get("/api/v1/search", query_string={"q": "Unsere Leute gießen Bäume"}).get_json()
     assert data["corrections"] == []
+
+
+def test_results_found_by_meaning_alone_are_flagged(client, built):
+    kb, _ = built
+    data = client.get("/api/v1/search", query_string={"q": "Xylophon Quantenphysik"}).get_json()
+    # No case holds either word, so the results are the vector search's nearest neighbours.
+    assert data["only_similar"] is True and data["results"] and data["corrections"] == []
+    data = client.get("/api/v1/search", query_string={"q": "Rufbus Xylophon"}).get_json()
+    assert data["only_similar"] is False
+    assert data["results"][0]["slug"] == "rufbus-landgemeinde"
+    # Lexical-only finds nothing (nothing to flag); dense-only never looks at the words.
+    lexical = kb.searcher.search(Query("Xylophon Quantenphysik"), mode="lexical")
+    assert lexical["results"] == [] and lexical["only_similar"] is False
+    dense = kb.searcher.search(Query("Xylophon Quantenphysik"), mode="dense")
+    assert dense["results"] and dense["only_similar"] is False
 
 
 def test_search_filters(client):

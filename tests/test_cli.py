@@ -67,6 +67,9 @@ def test_cli_search_text_and_errors(built):
     typo = run(["search", "Bodenfeuhte", "--top-k", "1"], kb)
     assert "gesucht wurde auch nach: Bodenfeuchte" in typo.output
     assert "1. Bodenfeuchtesensoren" in typo.output
+    unknown = run(["search", "Xylophon Quantenphysik", "--top-k", "1"], kb)
+    assert unknown.output.startswith("Keine Treffer für „Xylophon Quantenphysik“")
+    assert "nur inhaltlich" in unknown.output and "\n1. " in unknown.output
     bad = run(["search", "   "], kb)
     assert bad.exit_code == 1 and "Suchbegriff" in bad.output
     assert run(["search", "x", "--state", "XX"], kb).exit_code == 2

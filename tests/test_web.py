@@ -30,6 +30,14 @@ def test_search_without_hits_explains(client):
     assert "Keine Fälle passen" in html
 
 
+def test_search_found_only_by_meaning_says_so(client):
+    html = client.get("/?q=Xylophon+Quantenphysik").get_data(as_text=True)
+    assert "Kein Fall enthält Ihre Suchwörter" in html and "nur inhaltlich" in html
+    assert "gefunden</h2>" not in html and '<li class="result">' in html
+    html = client.get("/?q=Starkregen+Keller").get_data(as_text=True)
+    assert "Kein Fall enthält" not in html and "gefunden</h2>" in html
+
+
 def test_bad_query_is_a_german_400_page(client):
     resp = client.get("/?q=&state=NW")
     assert resp.status_code == 400 and "Bitte geben Sie einen Suchbegriff ein" in resp.text

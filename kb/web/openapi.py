@@ -144,6 +144,10 @@ def openapi_spec() -> dict:
                                "description": "Thesaurus-Gruppen, nach denen auch gesucht wurde"},
                 "corrections": {"type": "array", "items": {"type": "string"},
                                 "description": "Wörter des Bestands, nach denen für "
-                                               "unbekannte (vertippte) Wörter gesucht wurde"}}},
+                                               "unbekannte (vertippte) Wörter gesucht wurde"},
+                "only_similar": {"type": "boolean",
+                                 "description": "Kein Fall enthält ein Suchwort; die Treffer "
+                                                "stammen allein aus der Vektorsuche und sind "
+                                                "nur inhaltlich ähnlich"}}},
         }},
     }

@@ -52,6 +52,12 @@ def search_no_results(d, s):
     return "[role=status]"
 
 
+def search_only_similar(d, s):
+    _open(d, s, "/?q=Xylophon+Quantenphysik")
+    assert "Kein Fall enthält Ihre Suchwörter" in d.page_source
+    return "[role=status]"
+
+
 def search_error(d, s):
     _open(d, s, "/?q=&state=NW")
     return "[role=alert]"
@@ -272,9 +278,9 @@ def review_submission(d, s):
     _open(d, s, f"/review/{s.submission_id}")
 
 
-STATES = [search_empty, search_results, search_no_results, search_error, filters_open,
-          like_open, leichte_sprache_open, search_with_my_collections, case_page, about,
-          impressum, datenschutz, barrierefreiheit, barrier_report_errors,
+STATES = [search_empty, search_results, search_no_results, search_only_similar, search_error,
+          filters_open, like_open, leichte_sprache_open, search_with_my_collections, case_page,
+          about, impressum, datenschutz, barrierefreiheit, barrier_report_errors,
           barrier_report_sent, leichte_sprache, error_404, error_400,
           collections_index, collections_errors, collection_editor, collection_editor_saved,
           collection_editor_errors, collection_share, presentation, presentation_case_slide,
