@@ -275,7 +275,7 @@ class Ranking(NamedTuple):
     cases: dict
     expansions: list[str]
     corrections: list[str]
-    word_cases: int | None  # cases holding a search word; None if words were not looked up
+    worded: frozenset[str] | None  # cases holding a search word; None: words not looked up
 
 
 class Searcher:
@@ -343,14 +343,14 @@ class Searcher:
                 weighted.setdefault(term, EXPANSION_WEIGHT)
         dense_weight = weights.dense_for(query.text, len(own))
         chunk_runs, case_runs = [], []
-        word_cases = 0 if weights.lexical > 0 else None
+        worded = frozenset() if weights.lexical > 0 else None
         if weights.lexical > 0 and weighted:
             ids, scores = lexical.search(weighted, CANDIDATES)
             chunk_runs.append((weights.lexical, ids, scores))
             case_ids, case_scores = self.bundle.case_lexical.search(weighted, CANDIDATES)
             slugs = [self.bundle.case_order[int(i)] for i in case_ids]
             case_runs.append((weights.lexical, slugs, case_scores))
-            word_cases = len(slugs)
+            worded = frozenset(slugs)
         if dense_weight > 0:
             vector = self.embedder.encode_query(query.text)
             ids, scores = self.bundle.vectors.search(vector, CANDIDATES)
@@ -359,7 +359,7 @@ class Searcher:
             case_runs.append((dense_weight, slugs, above_weakest(best)))
         corrected = [self.surface_form(right) for right in corrections.values()]
         return Ranking(set(weighted), fuse(chunk_runs), fuse(case_runs), fired, corrected,
-                       word_cases)
+                       worded)
 
     def search(self, query: Query, mode: str = "fused") -> dict:
         """Run the pipeline and return the search object of INTERFACES.md."""
@@ -397,9 +397,10 @@ class Searcher:
             "expansions": ranking.expansions,
             "corrections": ranking.corrections,
             "terms": sorted(terms),
-            # No case holds any search word (own, corrected or expanded): every result was found
+            # No hit holds any search word (own, corrected or expanded): every result was found
             # by the vector search alone, as the nearest in meaning.
-            "only_similar": ranking.word_cases == 0 and bool(hits),
+            "only_similar": (ranking.worded is not None and bool(hits)
+                             and not any(slug in ranking.worded for slug, _, _ in hits)),
         }
 
     def _result(self, slug: str, score: float, chunk_ids: list[int], terms: set[str]) -> dict:

@@ -43,6 +43,9 @@ def test_results_found_by_meaning_alone_are_flagged(client, built):
     data = client.get("/api/v1/search", query_string={"q": "Rufbus Xylophon"}).get_json()
     assert data["only_similar"] is False
     assert data["results"][0]["slug"] == "rufbus-landgemeinde"
+    # Words found, but not in the cases the filter leaves: those are similar only.
+    data = client.get("/api/v1/search", query_string={"q": "Rufbus", "state": "HH"}).get_json()
+    assert data["results"] and data["only_similar"] is True
     # Lexical-only finds nothing (nothing to flag); dense-only never looks at the words.
     lexical = kb.searcher.search(Query("Xylophon Quantenphysik"), mode="lexical")
     assert lexical["results"] == [] and lexical["only_similar"] is False
