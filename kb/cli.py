@@ -124,10 +124,6 @@ def _filter_options(fn):
     return fn
 
 
-ONLY_SIMILAR = ("Kein Fall enthält eines der Suchwörter. Die folgenden ähneln der Anfrage nur "
-                "inhaltlich (Vektorsuche) und passen womöglich nicht.")
-
-
 @main.command(help="Sucht Fälle und gibt sie nach Relevanz geordnet aus.")
 @click.argument("query")
 @click.option("--top-k", default=10, show_default=True, help="Anzahl der Treffer.")
@@ -142,8 +138,10 @@ def search(ctx, query, top_k, domain, state, type_, status, as_json):
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     if result.get("only_similar"):
+        scope = "Kein Fall mit diesen Filtern" if result["filters"] else "Kein Fall"
         click.echo(f"Keine Treffer für „{result['query']}“ ({result['took_ms']} ms)")
-        click.echo(ONLY_SIMILAR)
+        click.echo(f"{scope} enthält eines der Suchwörter. Die folgenden ähneln der Anfrage nur "
+                   "inhaltlich (Vektorsuche) und passen womöglich nicht.")
     else:
         click.echo(f"{result['total']} Treffer für „{result['query']}“ ({result['took_ms']} ms)")
     if result.get("corrections"):

@@ -69,7 +69,10 @@ def test_cli_search_text_and_errors(built):
     assert "1. Bodenfeuchtesensoren" in typo.output
     unknown = run(["search", "Xylophon Quantenphysik", "--top-k", "1"], kb)
     assert unknown.output.startswith("Keine Treffer für „Xylophon Quantenphysik“")
+    assert "Kein Fall enthält eines der Suchwörter" in unknown.output
     assert "nur inhaltlich" in unknown.output and "\n1. " in unknown.output
+    filtered = run(["search", "Rufbus", "--state", "HH", "--top-k", "1"], kb)
+    assert "Kein Fall mit diesen Filtern enthält eines der Suchwörter" in filtered.output
     bad = run(["search", "   "], kb)
     assert bad.exit_code == 1 and "Suchbegriff" in bad.output
     assert run(["search", "x", "--state", "XX"], kb).exit_code == 2

@@ -36,6 +36,10 @@ def test_search_found_only_by_meaning_says_so(client):
     assert "gefunden</h2>" not in html and '<li class="result">' in html
     html = client.get("/?q=Starkregen+Keller").get_data(as_text=True)
     assert "Kein Fall enthält" not in html and "gefunden</h2>" in html
+    # The word is in a case, but not in one the filter leaves.
+    html = client.get("/?q=Rufbus&state=HH").get_data(as_text=True)
+    assert "Kein Fall in Ihrer Auswahl enthält Ihre Suchwörter" in html
+    assert "Entfernen Sie Filter" in html
 
 
 def test_bad_query_is_a_german_400_page(client):
