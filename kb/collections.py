@@ -8,7 +8,7 @@ import secrets
 
 from sqlalchemy import select
 
-from .db import CollectionRow, EditorCollectionRow, session_factory, utcnow
+from .db import CollectionRow, EditorCollectionRow, require, session_factory, utcnow
 from .errors import KbError, NotFoundError
 
 MAX_CASES = 100
@@ -107,10 +107,7 @@ def create_collection(engine, data: dict) -> CollectionRow:
 def get_collection(engine, collection_id: str) -> CollectionRow:
     """Return a collection or raise NotFoundError."""
     with session_factory(engine)() as session:
-        row = session.get(CollectionRow, collection_id)
-    if row is None:
-        raise NotFoundError(f"Die Mappe „{collection_id}“ gibt es nicht.")
-    return row
+        return require(session, CollectionRow, collection_id, "Die Mappe")
 
 
 def can_edit(row: CollectionRow, token: str | None) -> bool:
@@ -121,9 +118,7 @@ def can_edit(row: CollectionRow, token: str | None) -> bool:
 def _edit(engine, collection_id: str, token: str | None, change) -> CollectionRow:
     """Load, check the token, apply change(row) and commit, in one transaction."""
     with session_factory(engine).begin() as session:
-        row = session.get(CollectionRow, collection_id)
-        if row is None:
-            raise NotFoundError(f"Die Mappe „{collection_id}“ gibt es nicht.")
+        row = require(session, CollectionRow, collection_id, "Die Mappe")
         if not can_edit(row, token):
             raise CollectionAccessDenied(
                 "Zum Bearbeiten dieser Mappe brauchen Sie ihren privaten Bearbeitungslink."

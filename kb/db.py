@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from .errors import NotFoundError
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -213,6 +215,17 @@ def init_db(engine: Engine) -> None:
     from .migrate import upgrade
 
     upgrade(engine)
+
+
+def require(session, model, key, what: str):
+    """The row of `model` with this primary key, or NotFoundError: "{what} „{key}“ gibt es nicht."
+
+    `what` is the noun with its article as the sentence needs it: "Die Mappe", "Den Fall".
+    """
+    row = session.get(model, key)
+    if row is None:
+        raise NotFoundError(f"{what} „{key}“ gibt es nicht.")
+    return row
 
 
 def session_factory(engine: Engine) -> sessionmaker:

@@ -26,8 +26,8 @@ from sqlalchemy import select, update
 from . import audit
 from .atomic import atomic_write_text
 from .cases import KNOWN_FIELDS, SLUG_RE, parse_case, read_case_file, serialize_case
-from .db import CaseRow, PublicationRow, SubmissionRow, session_factory, utcnow
-from .errors import KbError, NotFoundError, ValidationFailed
+from .db import CaseRow, PublicationRow, SubmissionRow, require, session_factory, utcnow
+from .errors import KbError, ValidationFailed
 from .review import STATUS_LABELS, ReviewError, as_problems, validate_submission
 
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -139,9 +139,7 @@ def approve(kb, submission_id: str, actor: str, slug: str | None = None) -> Publ
     """Approve a submission and publish it: file, database mirror and indexes at once."""
     engine, content = kb.engine, Path(kb.settings.content_dir)
     with session_factory(engine).begin() as session:
-        row = session.get(SubmissionRow, submission_id)
-        if row is None:
-            raise NotFoundError(f"Die Einreichung „{submission_id}“ gibt es nicht.")
+        row = require(session, SubmissionRow, submission_id, "Die Einreichung")
         if row.status != "publishing":
             _journal(session, engine, row, content, actor, slug)
     publish_pending(kb)

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from . import audit
 from .auth import count_events, record_event
 from .cases import KNOWN_FIELDS, Problem, parse_case, serialize_case, validate_meta
-from .db import SubmissionRow, as_utc, session_factory, utcnow
+from .db import SubmissionRow, as_utc, require, session_factory, utcnow
 from .errors import KbError, NotFoundError
 
 STATUS_LABELS = {
@@ -188,10 +188,7 @@ def submission_by_token(engine, token: str) -> SubmissionRow | None:
 def get_submission(engine, submission_id: str) -> SubmissionRow:
     """Return a submission by id or raise NotFoundError."""
     with session_factory(engine)() as session:
-        row = session.get(SubmissionRow, submission_id)
-    if row is None:
-        raise NotFoundError(f"Die Einreichung „{submission_id}“ gibt es nicht.")
-    return row
+        return require(session, SubmissionRow, submission_id, "Die Einreichung")
 
 
 def list_submissions(engine, states=None, min_age_days: int | None = None,
@@ -250,9 +247,7 @@ def _act(engine, submission_id: str, actor: str, action: str, message: str) -> S
     if len(message) > MAX_MESSAGE_CHARS:
         raise ReviewError(f"{label}: höchstens {MAX_MESSAGE_CHARS} Zeichen.")
     with session_factory(engine).begin() as session:
-        row = session.get(SubmissionRow, submission_id)
-        if row is None:
-            raise NotFoundError(f"Die Einreichung „{submission_id}“ gibt es nicht.")
+        row = require(session, SubmissionRow, submission_id, "Die Einreichung")
         if row.status not in allowed:
             raise ReviewError(
                 f"Im Stand „{STATUS_LABELS.get(row.status, row.status)}“ ist das nicht möglich.")

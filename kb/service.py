@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from .build import BuildReport, build_index
 from .cases import load_cases
-from .db import CaseRow, init_db, make_engine, session_factory
+from .db import CaseRow, init_db, make_engine, require, session_factory
 from .embedding import Embedder, load_embedder
-from .errors import NotFoundError
 from .indexes.store import load_bundle, manifest_stamp, read_manifest
 from .queryparse import Thesaurus
 from .search import Query, Searcher, parse_query
@@ -96,9 +95,7 @@ class KnowledgeBase:
 
     def get_case(self, slug: str) -> dict:
         with self.session() as session:
-            row = session.get(CaseRow, slug)
-            if row is None:
-                raise NotFoundError(f"Den Fall „{slug}“ gibt es nicht.")
+            row = require(session, CaseRow, slug, "Den Fall")
             return {"slug": row.slug, **row.meta, "body_markdown": row.body}
 
     def info(self) -> dict:
