@@ -84,16 +84,27 @@ def requested_urls(driver) -> list[str]:
 
 
 def navigating(driver, action) -> None:
-    """Run an action that loads a new page (a click, a key) and wait until it has loaded."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+    """Run an action that loads a new page (a click, a key) and wait until it has loaded.
+
+    The old page gets a mark on its window object; a new document starts without it. Waiting
+    on an element of the old page instead (selenium's staleness_of) is flaky: while the page
+    is being replaced, Chrome may answer "Node with given id does not belong to the document"
+    rather than "stale element", and the wait gives up.
+    """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.__kbOldPage = true;")
     action()
-    wait = WebDriverWait(driver, 15)
-    wait.until(expected_conditions.staleness_of(old))
-    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def new_page_loaded(d) -> bool:
+        try:
+            return d.execute_script(
+                "return !window.__kbOldPage && document.readyState === 'complete';")
+        except WebDriverException:  # the old document is going away mid-call
+            return False
+
+    WebDriverWait(driver, 15).until(new_page_loaded, "Die neue Seite wurde nicht geladen.")
 
 
 def login(driver, site, email: str, password: str) -> None:
